@@ -1,0 +1,167 @@
+//! The storage boundary: one trait per aggregate, implemented by `charter-storage` for SQLite and PostgreSQL.
+//!
+//! Rules every implementation keeps:
+//! - Secrets and tokens arrive here already hashed; nothing in clear is ever stored.
+//! - A step that must be all-or-nothing is one transaction inside one method.
+//! - Database errors become a [`StoreError`] at the edge; callers never see the driver's types.
+//! - Times are [`Timestamp`]s passed in by the caller, never read from the database's clock, so that every node
+//!   and every test agree on "now".
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::client::{ClientRecord, SecretHashes};
+use crate::clock::Timestamp;
+use crate::ids::{ClientId, Subject, Username};
+use crate::user::{Profile, User, UserCredentials};
+
+/// What can go wrong behind a store trait.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. a username taken).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// The database could not be reached; callers answer 503 and retry later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row could not be turned back into a domain value.
+    #[error("a stored {what} is invalid: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Keyset paging: rows after `after` (exclusive), in key order, at most `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<String>,
+    pub limit: u64,
+}
+
+impl Page {
+    pub const MAX_LIMIT: u64 = 1000;
+
+    pub fn first(limit: u64) -> Self {
+        Self {
+            after: None,
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+        }
+    }
+}
+
+/// A new user, ready to store. `Debug` leaves the password hash out.
+#[derive(Clone)]
+pub struct NewUser {
+    pub sub: Subject,
+    pub username: Username,
+    pub profile: Profile,
+    pub password_hash: String,
+    pub now: Timestamp,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("sub", &self.sub)
+            .field("username", &self.username)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Stores a new user; [`StoreError::Conflict`] when the username (in any case) is taken.
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError>;
+    async fn find_user(&self, sub: &Subject) -> Result<Option<User>, StoreError>;
+    async fn find_user_by_username(&self, username: &Username) -> Result<Option<User>, StoreError>;
+    /// The user and their password hash, looked up by username without regard to case.
+    async fn find_credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserCredentials>, StoreError>;
+    /// Users ordered by `sub`.
+    async fn list_users(&self, page: &Page) -> Result<Vec<User>, StoreError>;
+    /// Returns false when there is no such user.
+    async fn set_user_disabled(
+        &self,
+        sub: &Subject,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Returns false when there is no such user.
+    async fn set_password_hash(
+        &self,
+        sub: &Subject,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Stores a new client with its redirect URIs; [`StoreError::Conflict`] when the id is taken.
+    async fn create_client(&self, client: &ClientRecord) -> Result<(), StoreError>;
+    async fn find_client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError>;
+    /// Clients ordered by id.
+    async fn list_clients(&self, page: &Page) -> Result<Vec<ClientRecord>, StoreError>;
+    /// Deletes the client and everything hanging off it. Returns false when there is no such client.
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError>;
+    /// Replaces the secret hashes. Returns false when there is no such client.
+    async fn set_client_secret(
+        &self,
+        id: &ClientId,
+        secret: &SecretHashes,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Liveness of the database, for `/readyz`.
+#[async_trait]
+pub trait Health: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Named leases so that a background job runs on one node at a time (a conditional update, not a race).
+#[async_trait]
+pub trait Leases: Send + Sync {
+    /// Takes or renews `name` for `holder` until `now + ttl`. True when `holder` now holds it: it was free,
+    /// expired, or already `holder`'s.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Gives the lease up early (on shutdown) if `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+}
+
+/// How many rows one sweep deleted, per table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub deleted: Vec<(&'static str, u64)>,
+}
+
+impl SweepReport {
+    pub fn total(&self) -> u64 {
+        self.deleted.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Deleting what has expired, in small batches so no sweep holds a long lock.
+#[async_trait]
+pub trait Housekeeping: Send + Sync {
+    /// Deletes at most `batch` expired rows from each table that has them.
+    async fn sweep_expired(&self, now: Timestamp, batch: u64) -> Result<SweepReport, StoreError>;
+}
+
+/// Everything a running Charter needs from its database.
+pub trait Store: UserStore + ClientStore + Health + Leases + Housekeeping + fmt::Debug {}
+
+impl<T> Store for T where T: UserStore + ClientStore + Health + Leases + Housekeeping + fmt::Debug {}

@@ -1,0 +1,221 @@
+//! `charter users ...`: create, list, show, disable/enable, set-password.
+
+use std::io::BufRead;
+
+use charter_core::accounts::{self, NewAccount};
+use charter_core::ids::{Subject, Username};
+use charter_core::store::{Page, UserStore};
+use charter_core::user::{Profile, User};
+use clap::{Args, Subcommand};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use super::Context;
+use super::output::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user. The password is read from the first line of standard input.
+    Create(Box<CreateArgs>),
+    /// List users, ordered by sub.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        /// Start after this sub (for paging).
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// Show one user, by sub or username.
+    Show { user: String },
+    /// Disable a user: they cannot sign in and their tokens stop working.
+    Disable { user: String },
+    /// Enable a disabled user again.
+    Enable { user: String },
+    /// Set a user's password, read from the first line of standard input.
+    SetPassword {
+        user: String,
+        /// Read the password from standard input (the only way: passwords never go on a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    email: Option<String>,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    email_verified: bool,
+    /// Full name.
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    given_name: Option<String>,
+    #[arg(long)]
+    family_name: Option<String>,
+    #[arg(long)]
+    phone_number: Option<String>,
+    #[arg(long)]
+    locale: Option<String>,
+    #[arg(long)]
+    zoneinfo: Option<String>,
+    /// Read the password from the first line of standard input (only the line ending is stripped).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+/// A user as printed: the OpenID claim names, and no password hash.
+#[derive(Debug, Serialize)]
+struct UserView<'a> {
+    sub: &'a str,
+    username: &'a str,
+    #[serde(flatten)]
+    profile: &'a Profile,
+    disabled: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl<'a> From<&'a User> for UserView<'a> {
+    fn from(u: &'a User) -> Self {
+        Self {
+            sub: u.sub.as_str(),
+            username: u.username.as_str(),
+            profile: &u.profile,
+            disabled: u.disabled,
+            created_at: u.created_at.unix(),
+            updated_at: u.updated_at.unix(),
+        }
+    }
+}
+
+/// The first line of standard input, without its line ending (`\n` or `\r\n`) and nothing else stripped.
+fn read_password() -> Result<SecretString, Failure> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        Failure::runtime(format!("cannot read the password from standard input: {e}"))
+    })?;
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    if line.is_empty() {
+        return Err(Failure::runtime("no password on standard input"));
+    }
+    Ok(SecretString::from(line))
+}
+
+fn print_user(ctx: &Context, user: &User) -> Result<(), Failure> {
+    let view = UserView::from(user);
+    output::print(ctx.json, &view, |v| {
+        output::key_values(&serde_json::to_value(v).unwrap_or_default())
+    })
+}
+
+/// Finds a user by sub, or else by username.
+async fn find(ctx: &Context, key: &str) -> Result<User, Failure> {
+    let found = match Subject::parse(key) {
+        Ok(sub) => ctx.store.find_user(&sub).await,
+        Err(_) => match Username::parse(key) {
+            Ok(name) => ctx.store.find_user_by_username(&name).await,
+            Err(_) => Ok(None),
+        },
+    }
+    .map_err(Failure::runtime)?;
+    found.ok_or_else(|| Failure::runtime(format!("no user {key:?}")))
+}
+
+pub async fn run(ctx: &Context, cmd: UsersCommand) -> Result<(), Failure> {
+    match cmd {
+        UsersCommand::Create(args) => {
+            let password = read_password()?;
+            let account = NewAccount {
+                username: args.username,
+                password,
+                profile: Profile {
+                    name: args.name,
+                    given_name: args.given_name,
+                    family_name: args.family_name,
+                    email: args.email,
+                    email_verified: args.email_verified,
+                    phone_number: args.phone_number,
+                    locale: args.locale,
+                    zoneinfo: args.zoneinfo,
+                    ..Profile::default()
+                },
+            };
+            let user = accounts::create_account(
+                &ctx.store,
+                &ctx.rng,
+                &ctx.clock,
+                &ctx.settings.password_policy,
+                account,
+            )
+            .await
+            .map_err(Failure::runtime)?;
+            print_user(ctx, &user)
+        }
+        UsersCommand::List { limit, after } => {
+            let page = Page {
+                after,
+                ..Page::first(limit)
+            };
+            let users = ctx
+                .store
+                .list_users(&page)
+                .await
+                .map_err(Failure::runtime)?;
+            let views: Vec<UserView<'_>> = users.iter().map(UserView::from).collect();
+            output::print(ctx.json, &views, |vs| {
+                vs.iter()
+                    .map(|v| {
+                        let state = if v.disabled { "  (disabled)" } else { "" };
+                        format!("{}  {}{state}", v.sub, v.username)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        UsersCommand::Show { user } => {
+            let user = find(ctx, &user).await?;
+            print_user(ctx, &user)
+        }
+        UsersCommand::Disable { user } => set_disabled(ctx, &user, true).await,
+        UsersCommand::Enable { user } => set_disabled(ctx, &user, false).await,
+        UsersCommand::SetPassword { user, .. } => {
+            let password = read_password()?;
+            let user = find(ctx, &user).await?;
+            accounts::set_password(
+                &ctx.store,
+                &ctx.rng,
+                &ctx.clock,
+                &ctx.settings.password_policy,
+                &user.sub,
+                &password,
+            )
+            .await
+            .map_err(Failure::runtime)?;
+            output::print(
+                ctx.json,
+                &serde_json::json!({ "sub": user.sub.as_str(), "password_changed": true }),
+                |_| format!("password changed for {}", user.username),
+            )
+        }
+    }
+}
+
+async fn set_disabled(ctx: &Context, key: &str, disabled: bool) -> Result<(), Failure> {
+    let user = find(ctx, key).await?;
+    ctx.store
+        .set_user_disabled(&user.sub, disabled, ctx.now())
+        .await
+        .map_err(Failure::runtime)?;
+    let user = find(ctx, user.sub.as_str()).await?;
+    print_user(ctx, &user)
+}

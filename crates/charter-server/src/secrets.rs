@@ -1,0 +1,97 @@
+//! Server secrets kept outside the database: the client-secret pepper (and, with the keys issue, the
+//! key-encryption key).
+//!
+//! Embedded default: generated on first start into the data directory with mode 0600. With PostgreSQL every
+//! node must share them, so they must come from configuration (`charter secrets generate` prints fresh ones).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use charter_core::random::TokenGenerator;
+use charter_core::secret::Pepper;
+
+use crate::settings::PepperSource;
+
+/// Base64 of 32 fresh random bytes: a pepper or a key-encryption key.
+pub fn generate_key(rng: &dyn TokenGenerator) -> String {
+    let mut bytes = [0u8; 32];
+    rng.fill(&mut bytes);
+    STANDARD.encode(bytes)
+}
+
+/// The pepper, reading (or, the first time, creating) the data-directory file when none is configured.
+pub fn load_pepper(source: &PepperSource, rng: &dyn TokenGenerator) -> Result<Pepper, String> {
+    match source {
+        PepperSource::Configured(p) => Ok(p.clone()),
+        PepperSource::DataDir(path) => {
+            if !path.exists() {
+                write_new_secret(path, &generate_key(rng))?;
+                tracing::warn!(
+                    path = %path.display(),
+                    "generated a client-secret pepper in the data directory; in production, configure \
+                     secret_pepper (CHARTER_SECRET_PEPPER) and keep it with your other secrets"
+                );
+            }
+            let text = fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Pepper::from_base64(&text).map_err(|e| format!("{}: the pepper {e}", path.display()))
+        }
+    }
+}
+
+/// Writes a secret file readable by its owner only, refusing to overwrite an existing one.
+fn write_new_secret(path: &Path, contents: &str) -> Result<(), String> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use charter_core::random::SystemTokenGenerator;
+    use charter_core::secret::SecretHasher;
+
+    #[test]
+    fn generated_pepper_is_kept_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret-pepper");
+        let rng = SystemTokenGenerator::new();
+        let source = PepperSource::DataDir(path.clone());
+        let a = SecretHasher::new(load_pepper(&source, &rng).unwrap());
+        let b = SecretHasher::new(load_pepper(&source, &rng).unwrap());
+        assert!(
+            b.verify("x", &a.hash("x")),
+            "the second start reads the same pepper"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn corrupt_pepper_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret-pepper");
+        fs::write(&path, "not base64 !!").unwrap();
+        let err =
+            load_pepper(&PepperSource::DataDir(path), &SystemTokenGenerator::new()).unwrap_err();
+        assert!(err.contains("secret-pepper"), "{err}");
+    }
+}

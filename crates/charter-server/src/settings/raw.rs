@@ -1,0 +1,48 @@
+//! The configuration as written: serde structs mirroring `config/default.toml` key for key. Nothing here is
+//! validated; [`super::Settings::from_raw`] does that once.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawSettings {
+    pub issuer: String,
+    pub allow_insecure_issuer: bool,
+    pub listen: String,
+    pub data_dir: String,
+    pub database_url: String,
+    pub secret_pepper: String,
+    pub log_format: String,
+    pub log_level: String,
+    pub database: RawDatabase,
+    pub server: RawServer,
+    pub sweeper: RawSweeper,
+    pub users: RawUsers,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawDatabase {
+    pub max_connections: u32,
+    pub connect_timeout: String,
+    pub startup_timeout: String,
+    pub sqlite_busy_timeout: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawServer {
+    pub workers: usize,
+    pub max_body_size: usize,
+    pub shutdown_timeout: String,
+    pub trusted_proxies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawSweeper {
+    pub enabled: bool,
+    pub interval: String,
+    pub batch_size: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawUsers {
+    pub password_min_length: usize,
+}

@@ -1,0 +1,217 @@
+//! Layering, unknown keys, flat environment names and the one-line errors.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn file(contents: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    f.write_all(contents.as_bytes()).unwrap();
+    f
+}
+
+fn err(r: Result<Settings, ConfigError>) -> ConfigError {
+    r.expect_err("expected a configuration error")
+}
+
+#[test]
+fn zero_configuration() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.issuer, IssuerSetting::FromListen);
+    assert_eq!(s.listen, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(s.data_dir, PathBuf::from("./data"));
+    assert_eq!(s.database.kind, DatabaseKind::Sqlite);
+    assert_eq!(s.database.url, "sqlite://./data/charter.db?mode=rwc");
+    assert!(matches!(s.pepper, PepperSource::DataDir(_)));
+    assert_eq!(s.password_policy.min_chars, 12);
+    let issuer = issuer_from_listen(s.listen).unwrap();
+    assert_eq!(issuer.as_str(), "http://127.0.0.1:8080");
+}
+
+#[test]
+fn flat_environment_names() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_ISSUER", "https://id.example"),
+            ("CHARTER_LISTEN", "0.0.0.0:9000"),
+            ("CHARTER_DATA_DIR", "/tmp/charter-x"),
+            (
+                "CHARTER_DATABASE_URL",
+                "sqlite:///abs/path/charter.db?mode=rwc",
+            ),
+        ]),
+    )
+    .unwrap();
+    match &s.issuer {
+        IssuerSetting::Configured(i) => assert_eq!(i.as_str(), "https://id.example"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.listen.port(), 9000);
+    assert_eq!(s.data_dir, PathBuf::from("/tmp/charter-x"));
+    assert_eq!(s.database.url, "sqlite:///abs/path/charter.db?mode=rwc");
+}
+
+#[test]
+fn sections_lists_and_durations_from_the_environment() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_SERVER__TRUSTED_PROXIES", "10.0.0.0/8,192.168.1.1"),
+            ("CHARTER_DATABASE__MAX_CONNECTIONS", "3"),
+            ("CHARTER_SWEEPER__INTERVAL", "5m"),
+        ]),
+    )
+    .unwrap();
+    assert!(
+        s.server
+            .trusted_proxies
+            .contains("10.1.2.3".parse().unwrap())
+    );
+    assert!(
+        s.server
+            .trusted_proxies
+            .contains("192.168.1.1".parse().unwrap())
+    );
+    assert_eq!(s.database.max_connections, 3);
+    assert_eq!(s.sweeper.interval, Duration::from_secs(300));
+}
+
+#[test]
+fn unknown_environment_variables_are_ignored() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_TEST_DATABASE_URL", "postgres://x"),
+            ("CHARTER_SOMETHING__ELSE", "1"),
+        ]),
+    );
+    assert!(s.is_ok(), "{s:?}");
+}
+
+#[test]
+fn file_layer_and_env_wins() {
+    let f = file("listen = \"127.0.0.1:7000\"\n[server]\nworkers = 2\n");
+    let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(s.listen.port(), 7000);
+    assert_eq!(s.server.workers, 2);
+    let s =
+        Settings::load_from(Some(f.path()), env(&[("CHARTER_LISTEN", "127.0.0.1:7001")])).unwrap();
+    assert_eq!(s.listen.port(), 7001);
+}
+
+#[test]
+fn unknown_keys_in_a_file_are_errors() {
+    let f = file("[server]\nworkerz = 2\n");
+    let e = err(Settings::load_from(Some(f.path()), env(&[])));
+    assert_eq!(e.key, "server.workerz");
+    assert!(e.reason.contains("unknown key"), "{e}");
+
+    let f = file("colour = \"blue\"\n");
+    assert_eq!(
+        err(Settings::load_from(Some(f.path()), env(&[]))).key,
+        "colour"
+    );
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    let e = err(Settings::load_from(
+        Some(Path::new("/nonexistent/charter.toml")),
+        env(&[]),
+    ));
+    assert_eq!(e.key, "--config");
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("CHARTER_ISSUER", "http://id.example", "issuer"),
+        ("CHARTER_ISSUER", "not a url", "issuer"),
+        ("CHARTER_LISTEN", "nowhere", "listen"),
+        ("CHARTER_DATABASE_URL", "mysql://x", "database_url"),
+        (
+            "CHARTER_DATABASE__MAX_CONNECTIONS",
+            "many",
+            "database.max_connections",
+        ),
+        (
+            "CHARTER_DATABASE__MAX_CONNECTIONS",
+            "0",
+            "database.max_connections",
+        ),
+        (
+            "CHARTER_DATABASE__CONNECT_TIMEOUT",
+            "soon",
+            "database.connect_timeout",
+        ),
+        (
+            "CHARTER_SERVER__TRUSTED_PROXIES",
+            "not-an-ip",
+            "server.trusted_proxies",
+        ),
+        ("CHARTER_LOG_FORMAT", "xml", "log_format"),
+        ("CHARTER_SECRET_PEPPER", "c2hvcnQ=", "secret_pepper"),
+        (
+            "CHARTER_USERS__PASSWORD_MIN_LENGTH",
+            "4",
+            "users.password_min_length",
+        ),
+        ("CHARTER_SWEEPER__BATCH_SIZE", "0", "sweeper.batch_size"),
+    ];
+    for (var, value, key) in cases {
+        let e = err(Settings::load_from(None, env(&[(var, value)])));
+        assert_eq!(e.key, *key, "{var}={value}: {e}");
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn postgres_needs_a_configured_pepper() {
+    let e = err(Settings::load_from(
+        None,
+        env(&[("CHARTER_DATABASE_URL", "postgres://u@h/db")]),
+    ));
+    assert_eq!(e.key, "secret_pepper");
+    assert!(e.reason.contains("charter secrets generate"));
+    let ok = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_DATABASE_URL", "postgres://u@h/db"),
+            (
+                "CHARTER_SECRET_PEPPER",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(ok.database.kind, DatabaseKind::Postgres);
+}
+
+#[test]
+fn plain_http_issuer_only_when_allowed() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_ISSUER", "http://id.internal"),
+            ("CHARTER_ALLOW_INSECURE_ISSUER", "true"),
+        ]),
+    );
+    assert!(s.is_ok());
+}
+
+#[test]
+fn listen_address_derives_the_issuer() {
+    let i = issuer_from_listen("0.0.0.0:8080".parse().unwrap()).unwrap();
+    assert_eq!(i.as_str(), "http://127.0.0.1:8080");
+    let i = issuer_from_listen("[::1]:9".parse().unwrap()).unwrap();
+    assert_eq!(i.as_str(), "http://[::1]:9");
+}

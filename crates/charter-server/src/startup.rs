@@ -1,0 +1,235 @@
+//! Wiring: settings + database + state -> a running actix-web server with its background tasks.
+//!
+//! [`Application::build`] does everything that can fail (bind, connect, migrate, load secrets) before any
+//! request is served, so a misconfigured node never half-starts. The test kit calls the same function with
+//! port 0, a fresh database and a pinned clock.
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use charter_core::issuer::Issuer;
+use charter_core::random::{SystemTokenGenerator, TokenGenerator};
+use charter_core::secret::SecretHasher;
+use charter_core::store::Store;
+use charter_core::{Clock, SystemClock};
+use charter_endpoints::AppState;
+use charter_storage::SeaStore;
+use tracing_actix_web::TracingLogger;
+
+use crate::database;
+use crate::settings::{IssuerSetting, Settings, issuer_from_listen};
+use crate::{secrets, sweeper};
+
+/// Why start-up failed. Configuration problems exit with code 2, the rest with 1.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] crate::settings::ConfigError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Time and randomness, injectable for tests.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn TokenGenerator>,
+}
+
+impl Default for Deps {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(SystemTokenGenerator::new()),
+        }
+    }
+}
+
+/// What stops the server gracefully.
+pub enum Shutdown {
+    /// SIGTERM or SIGINT (production).
+    OsSignals,
+    /// A future of the caller's (tests).
+    Custom(Pin<Box<dyn Future<Output = ()> + Send>>),
+}
+
+impl std::fmt::Debug for Shutdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::OsSignals => "Shutdown::OsSignals",
+            Self::Custom(_) => "Shutdown::Custom",
+        })
+    }
+}
+
+async fn os_signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received; shutting down gracefully"),
+                    _ = int.recv() => tracing::info!("SIGINT received; shutting down gracefully"),
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A built, not yet running, Charter.
+pub struct Application {
+    server: actix_web::dev::Server,
+    local_addr: SocketAddr,
+    issuer: Issuer,
+    state: AppState,
+    store: SeaStore,
+    settings: Settings,
+    node_id: String,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("local_addr", &self.local_addr)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(
+        settings: Settings,
+        deps: Deps,
+        shutdown: Shutdown,
+    ) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(settings.listen).map_err(|e| {
+            StartupError::Failed(format!("cannot listen on {}: {e}", settings.listen))
+        })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| StartupError::Failed(e.to_string()))?;
+        let issuer = match &settings.issuer {
+            IssuerSetting::Configured(i) => i.clone(),
+            IssuerSetting::FromListen => issuer_from_listen(local_addr)?,
+        };
+
+        let store = database::open_with_retry(&settings)
+            .await
+            .map_err(StartupError::Failed)?;
+        let pepper = secrets::load_pepper(&settings.pepper, deps.rng.as_ref())
+            .map_err(StartupError::Failed)?;
+
+        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        let state = AppState {
+            store: shared,
+            issuer: issuer.clone(),
+            clock: deps.clock.clone(),
+            rng: deps.rng.clone(),
+            trusted_proxies: Arc::new(settings.server.trusted_proxies.clone()),
+            secret_hasher: Arc::new(SecretHasher::new(pepper)),
+        };
+
+        let server = http_server(&settings, state.clone(), listener, shutdown)?;
+        let node_id = deps.rng.token(12);
+        Ok(Self {
+            server,
+            local_addr,
+            issuer,
+            state,
+            store,
+            settings,
+            node_id,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    /// Serves until the shutdown signal, then lets in-flight requests finish (bounded by
+    /// `server.shutdown_timeout`), stops background work and closes the database.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self {
+            server,
+            state,
+            store,
+            settings,
+            node_id,
+            local_addr,
+            issuer,
+        } = self;
+        let sweeper = settings.sweeper.enabled.then(|| {
+            sweeper::spawn(
+                state.store.clone(),
+                state.clock.clone(),
+                settings.sweeper.clone(),
+                node_id.clone(),
+            )
+        });
+        tracing::info!(%local_addr, %issuer, "charter is serving");
+        let result = server.await;
+        if let Some(task) = sweeper {
+            task.abort();
+        }
+        sweeper::release(state.store.as_ref(), &node_id).await;
+        drop(state);
+        store.close().await;
+        tracing::info!("charter stopped");
+        result
+    }
+}
+
+fn http_server(
+    settings: &Settings,
+    state: AppState,
+    listener: TcpListener,
+    shutdown: Shutdown,
+) -> Result<actix_web::dev::Server, StartupError> {
+    let body_limit = settings.server.max_body_size;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(
+                charter_endpoints::request_id::add_request_id_header,
+            ))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::FormConfig::default().limit(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .configure(charter_endpoints::configure)
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout.as_secs().max(1))
+    .client_request_timeout(Duration::from_secs(10))
+    .listen(listener)
+    .map_err(|e| StartupError::Failed(format!("cannot serve: {e}")))?;
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    server = match shutdown {
+        Shutdown::OsSignals => server.shutdown_signal(os_signals()),
+        Shutdown::Custom(fut) => server.shutdown_signal(fut),
+    };
+    Ok(server.run())
+}

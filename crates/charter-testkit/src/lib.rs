@@ -1,0 +1,181 @@
+//! # charter-testkit: the real Charter, on port 0, with a fresh database
+//!
+//! [`spawn_app`] starts the same `Application` that `charter serve` runs — same configuration path, same
+//! wiring — on an ephemeral port, with a fresh SQLite file or a fresh PostgreSQL database, a pinned
+//! [`ManualClock`], and an HTTP client that keeps cookies and never follows redirects (tests look at each
+//! `Location` themselves).
+//!
+//! Every black-box test runs on both backends with [`backend_tests!`]; the PostgreSQL variant needs
+//! `CHARTER_TEST_DATABASE_URL` and is skipped (with a note) without it. CI sets it, so there it always runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use charter_core::Timestamp;
+use charter_core::clock::ManualClock;
+use charter_core::issuer::Issuer;
+use charter_core::random::SystemTokenGenerator;
+use charter_server::settings::Settings;
+use charter_server::startup::{Application, Deps, Shutdown};
+use charter_storage::testing::TestDatabase;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fixed pepper for tests, base64 of 32 bytes.
+pub const TEST_PEPPER: &str = "dGVzdC1wZXBwZXItdGVzdC1wZXBwZXItdGVzdC1wZXA=";
+
+/// 2026-01-01T00:00:00Z: where the pinned clock starts.
+pub const T0: i64 = 1_767_225_600;
+
+/// A database for a test: None for PostgreSQL without `CHARTER_TEST_DATABASE_URL`.
+pub async fn test_database(backend: Backend) -> Option<TestDatabase> {
+    match backend {
+        Backend::Sqlite => Some(TestDatabase::sqlite()),
+        Backend::Postgres => {
+            let db = TestDatabase::postgres().await;
+            if db.is_none() {
+                eprintln!("skipped: set CHARTER_TEST_DATABASE_URL to run this test on PostgreSQL");
+            }
+            db
+        }
+    }
+}
+
+/// A running Charter.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub issuer: Issuer,
+    /// Cookie jar, no redirects.
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    /// The environment a `charter` CLI process needs to work on this app's database.
+    pub env: HashMap<String, String>,
+    pub data_dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    // Dropped last: the database outlives the server.
+    pub db: TestDatabase,
+}
+
+/// The configuration environment for a test database and data directory.
+pub fn test_env(db: &TestDatabase, data_dir: &std::path::Path) -> HashMap<String, String> {
+    [
+        ("CHARTER_LISTEN", "127.0.0.1:0".to_owned()),
+        ("CHARTER_DATABASE_URL", db.url.clone()),
+        ("CHARTER_DATA_DIR", data_dir.display().to_string()),
+        ("CHARTER_SECRET_PEPPER", TEST_PEPPER.to_owned()),
+        ("CHARTER_SERVER__WORKERS", "1".to_owned()),
+        ("CHARTER_SERVER__SHUTDOWN_TIMEOUT", "2s".to_owned()),
+        ("CHARTER_SWEEPER__ENABLED", "false".to_owned()),
+        ("CHARTER_DATABASE__MAX_CONNECTIONS", "4".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Starts Charter on `backend`; None when that backend is not available (PostgreSQL without its URL).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with extra configuration (environment-variable names and values).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut HashMap<String, String>),
+) -> Option<TestApp> {
+    let db = test_database(backend).await?;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut env = test_env(&db, data_dir.path());
+    configure(&mut env);
+    let settings = Settings::load_from(None, env.clone()).expect("test settings are valid");
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix(T0)));
+    let deps = Deps {
+        clock: clock.clone(),
+        rng: Arc::new(SystemTokenGenerator::new()),
+    };
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let shutdown = Shutdown::Custom(Box::pin(async move {
+        let _ = stop_rx.await;
+    }));
+    let app = Application::build(settings, deps, shutdown)
+        .await
+        .expect("the application starts");
+    let address = format!("http://{}", app.local_addr());
+    let issuer = app.issuer().clone();
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Some(TestApp {
+        address,
+        issuer,
+        client,
+        clock,
+        env,
+        data_dir,
+        stop: Some(stop_tx),
+        server: Some(server),
+        db,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each named `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}

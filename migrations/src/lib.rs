@@ -1,0 +1,31 @@
+//! # charter-migrations: Charter's schema
+//!
+//! One set of migrations, written with sea-orm-migration's schema builder, that produces the same schema on
+//! SQLite and PostgreSQL. Conventions every migration keeps:
+//!
+//! - Times are `BIGINT` Unix seconds (charter-core's `Timestamp`), never the database's own time types, so both
+//!   backends store and compare the same numbers and "now" always comes from the application's clock.
+//! - Identifiers are `TEXT`; booleans are `BOOLEAN NOT NULL` with a default.
+//! - Structured values (client metadata, addresses, parked requests) are JSON in `TEXT` columns: portable, and
+//!   only ever read back whole.
+//! - Rows hanging off a user, a client or a session are deleted with it (`ON DELETE CASCADE`); the audit trail
+//!   has no foreign keys so that it outlives what it describes.
+//!
+//! Migrations are append-only: a released migration is never edited, a change is a new file.
+//! `charter-storage` runs [`Migrator`] at start-up (`SeaStore::migrate`).
+
+pub use sea_orm_migration::prelude::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_initial_schema;
+
+/// Every migration, oldest first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_initial_schema::Migration)]
+    }
+}

@@ -1,0 +1,7 @@
+//! The black-box suite. Each module is one area of Charter's HTTP contract; every test runs on SQLite and, when
+//! `CHARTER_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod health;
+mod sweeper;
