@@ -6,14 +6,45 @@
 //!   comparison (RFC 9700 §4.1.3), with the one exception RFC 8252 §7.3 makes for native apps on loopback.
 //! - [`service`]: registering a client and rotating its secret, shared by the CLI, the admin API and dynamic
 //!   registration; [`view`]: how a client is shown (RFC 7591 §3.2.1 names).
+//! - [`auth`]: client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1,
+//!   §3.2.1, OpenID Connect Core §9): which one method a request used, and whether it proves the client.
+//! - [`cache`]: [`ClientCache`], the in-memory [`charter_core::store::ClientStore`] in front of the database
+//!   for hot-path lookups; changes made elsewhere are seen within its TTL (5 s), changes made through it at
+//!   once.
 //!
-//! Validation and matching are pure functions of their inputs, tested without a database.
+//! Validation, matching and authentication are pure functions of their inputs, tested without a database.
+//!
+//! ## Authenticating a client at the token endpoint
+//!
+//! ```ignore
+//! use charter_registry::{CredentialFields, PresentedCredentials, authenticate};
+//!
+//! let fields = CredentialFields { client_id: form.client_id.as_deref(), client_secret: ..., ..Default::default() };
+//! // invalid_request (two methods, conflicting ids) or invalid_client (malformed Basic) from here on:
+//! let presented = PresentedCredentials::extract(authorization_header, fields)?;
+//! let record = match presented.client_id() {
+//!     Some(id) => state.clients.get(&id).await?, // ClientCache: memory, or the database on a miss
+//!     None => None,
+//! };
+//! let client = authenticate(&presented, record.as_deref(), &state.hasher, state.clock.now())?;
+//! // On error: `e.as_str()` is the RFC 6749 §5.2 code, `e.www_authenticate()` the header of a 401.
+//! ```
 
+pub mod auth;
+pub mod cache;
 pub mod metadata;
 pub mod redirect;
 pub mod service;
 pub mod view;
 
+#[cfg(test)]
+mod test_support;
+
+pub use auth::{
+    AuthFailure, AuthenticatedClient, ClientAuthError, CredentialFields, PresentedCredentials,
+    SecretUsed, authenticate,
+};
+pub use cache::ClientCache;
 pub use metadata::{ClientRequest, RegistrationError, RegistrationPolicy, validate};
 pub use service::{RegisterError, RegisteredClient, RotateError, register_client, rotate_secret};
 pub use view::ClientView;
