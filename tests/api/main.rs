@@ -4,4 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod health;
+mod keys;
 mod sweeper;
+mod well_known;

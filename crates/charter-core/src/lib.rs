@@ -17,8 +17,10 @@
 pub mod accounts;
 pub mod client;
 pub mod clock;
+pub mod discovery;
 pub mod ids;
 pub mod issuer;
+pub mod keys;
 pub mod net;
 pub mod password;
 pub mod random;

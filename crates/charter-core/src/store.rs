@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::client::{ClientRecord, SecretHashes};
 use crate::clock::Timestamp;
 use crate::ids::{ClientId, Subject, Username};
+use crate::keys::{KeyChange, RewrappedKey, StoredKey};
 use crate::user::{Profile, User, UserCredentials};
 
 /// What can go wrong behind a store trait.
@@ -161,7 +162,26 @@ pub trait Housekeeping: Send + Sync {
     async fn sweep_expired(&self, now: Timestamp, batch: u64) -> Result<SweepReport, StoreError>;
 }
 
-/// Everything a running Charter needs from its database.
-pub trait Store: UserStore + ClientStore + Health + Leases + Housekeeping + fmt::Debug {}
+/// Signing keys (their private parts encrypted before they get here).
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Every key, in every state, oldest first.
+    async fn list_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
+    /// Applies `changes` in one transaction. If any conditional step finds its key in another state than it
+    /// requires (another node got there first), nothing is applied and the result is `Ok(false)`.
+    async fn apply_key_changes(&self, changes: &[KeyChange]) -> Result<bool, StoreError>;
+    /// Replaces the encrypted material of the given keys in one transaction (a KEK rewrap). Fails with
+    /// `Conflict` if any of them no longer exists.
+    async fn rewrap_keys(&self, keys: &[RewrappedKey]) -> Result<(), StoreError>;
+}
 
-impl<T> Store for T where T: UserStore + ClientStore + Health + Leases + Housekeeping + fmt::Debug {}
+/// Everything a running Charter needs from its database.
+pub trait Store:
+    UserStore + ClientStore + KeyStore + Health + Leases + Housekeeping + fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: UserStore + ClientStore + KeyStore + Health + Leases + Housekeeping + fmt::Debug
+{
+}

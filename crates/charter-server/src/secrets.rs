@@ -13,7 +13,11 @@ use base64::engine::general_purpose::STANDARD;
 use charter_core::random::TokenGenerator;
 use charter_core::secret::Pepper;
 
-use crate::settings::PepperSource;
+use std::sync::Arc;
+
+use charter_keys::Kek;
+
+use crate::settings::{KekSource, PepperSource};
 
 /// Base64 of 32 fresh random bytes: a pepper or a key-encryption key.
 pub fn generate_key(rng: &dyn TokenGenerator) -> String {
@@ -40,6 +44,46 @@ pub fn load_pepper(source: &PepperSource, rng: &dyn TokenGenerator) -> Result<Pe
             Pepper::from_base64(&text).map_err(|e| format!("{}: the pepper {e}", path.display()))
         }
     }
+}
+
+/// The key-encryption key: configured, or read from (the first time, created in) the data directory.
+/// `keys_exist` says whether the database already holds signing keys: then a missing KEK file is an error,
+/// never a reason to make a new one (keys encrypted under a lost KEK must not be silently replaced).
+pub fn load_kek(
+    source: &KekSource,
+    rng: &dyn TokenGenerator,
+    keys_exist: bool,
+) -> Result<Arc<Kek>, String> {
+    match source {
+        KekSource::Configured(k) => Ok(k.clone()),
+        KekSource::DataDir(path) => {
+            if !path.exists() {
+                if keys_exist {
+                    return Err(format!(
+                        "the key-encryption key file {} is missing, but the database holds signing keys \
+                         encrypted under a key-encryption key; restore the file or set \
+                         CHARTER_KEY_ENCRYPTION_KEY",
+                        path.display()
+                    ));
+                }
+                write_new_secret(path, &generate_key(rng))?;
+            }
+            let text = fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Kek::from_base64(&text)
+                .map(Arc::new)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+    }
+}
+
+/// Replaces the data-directory KEK after a rewrap, keeping the previous one beside it as `.old`.
+pub fn replace_data_dir_kek(path: &Path, new_base64: &str) -> Result<(), String> {
+    let old = path.with_extension("old");
+    if path.exists() {
+        fs::rename(path, &old).map_err(|e| format!("cannot move {} aside: {e}", path.display()))?;
+    }
+    write_new_secret(path, new_base64)
 }
 
 /// Writes a secret file readable by its owner only, refusing to overwrite an existing one.

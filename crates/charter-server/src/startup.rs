@@ -12,12 +12,16 @@ use std::time::Duration;
 
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use charter_core::discovery::{Capabilities, ProviderMetadata};
 use charter_core::issuer::Issuer;
 use charter_core::random::{SystemTokenGenerator, TokenGenerator};
 use charter_core::secret::SecretHasher;
 use charter_core::store::Store;
 use charter_core::{Clock, SystemClock};
-use charter_endpoints::AppState;
+use charter_endpoints::{AppState, Documents, Precomputed};
+use charter_keys::SharedKeyring;
+use charter_keys::manager::{FreshKeys, KeyGenerator, KeyManager};
+use charter_registry::ClientCache;
 use charter_storage::SeaStore;
 use tracing_actix_web::TracingLogger;
 
@@ -34,11 +38,13 @@ pub enum StartupError {
     Failed(String),
 }
 
-/// Time and randomness, injectable for tests.
+/// Time, randomness and key generation, injectable for tests.
 #[derive(Debug, Clone)]
 pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn TokenGenerator>,
+    /// Fresh keys by default; the test kit hands out pre-generated RSA keys (RSA generation is slow).
+    pub keygen: Option<Arc<dyn KeyGenerator>>,
 }
 
 impl Default for Deps {
@@ -46,9 +52,13 @@ impl Default for Deps {
         Self {
             clock: Arc::new(SystemClock),
             rng: Arc::new(SystemTokenGenerator::new()),
+            keygen: None,
         }
     }
 }
+
+/// How long start-up waits for signing keys (another node may be generating them).
+const KEY_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What stops the server gracefully.
 pub enum Shutdown {
@@ -101,6 +111,7 @@ pub struct Application {
     store: SeaStore,
     settings: Settings,
     node_id: String,
+    key_manager: KeyManager,
 }
 
 impl std::fmt::Debug for Application {
@@ -135,18 +146,42 @@ impl Application {
         let pepper = secrets::load_pepper(&settings.pepper, deps.rng.as_ref())
             .map_err(StartupError::Failed)?;
 
+        if let crate::settings::KekSource::DataDir(path) = &settings.kek {
+            tracing::warn!(
+                path = %path.display(),
+                "signing keys are encrypted under a key-encryption key kept in the data directory; in \
+                 production, configure key_encryption_key (CHARTER_KEY_ENCRYPTION_KEY) from your secret store"
+            );
+        }
         let shared: Arc<dyn Store> = Arc::new(store.clone());
+        let node_id = deps.rng.token(12);
+        let key_manager = key_manager(&settings, &deps, shared.clone(), node_id.clone()).await?;
+        let keyring = key_manager
+            .bootstrap(KEY_BOOTSTRAP_TIMEOUT)
+            .await
+            .map_err(|e| StartupError::Failed(format!("cannot load the signing keys: {e}")))?;
+
+        let clients = Arc::new(ClientCache::new(
+            shared.clone(),
+            deps.clock.clone(),
+            ClientCache::DEFAULT_TTL,
+            ClientCache::DEFAULT_CAPACITY,
+        ));
         let state = AppState {
             store: shared,
+            clients,
             issuer: issuer.clone(),
             clock: deps.clock.clone(),
             rng: deps.rng.clone(),
             trusted_proxies: Arc::new(settings.server.trusted_proxies.clone()),
             secret_hasher: Arc::new(SecretHasher::new(pepper)),
+            keys: Arc::new(SharedKeyring::new(keyring)),
+            signing_algs: settings.keys.algorithms.clone().into(),
+            documents: Arc::new(documents(&issuer, &settings)?),
+            jwks_max_age_secs: settings.keys.jwks_max_age.as_secs(),
         };
 
         let server = http_server(&settings, state.clone(), listener, shutdown)?;
-        let node_id = deps.rng.token(12);
         Ok(Self {
             server,
             local_addr,
@@ -155,6 +190,7 @@ impl Application {
             store,
             settings,
             node_id,
+            key_manager,
         })
     }
 
@@ -164,6 +200,16 @@ impl Application {
 
     pub fn issuer(&self) -> &Issuer {
         &self.issuer
+    }
+
+    /// The key manager (tests drive maintenance through it with a pinned clock).
+    pub fn key_manager(&self) -> &KeyManager {
+        &self.key_manager
+    }
+
+    /// The keyring this node serves from.
+    pub fn keyring(&self) -> Arc<SharedKeyring> {
+        self.state.keys.clone()
     }
 
     /// Serves until the shutdown signal, then lets in-flight requests finish (bounded by
@@ -177,7 +223,13 @@ impl Application {
             node_id,
             local_addr,
             issuer,
+            key_manager,
         } = self;
+        let keys_task = crate::keys::spawn(
+            key_manager.clone(),
+            state.keys.clone(),
+            settings.keys.refresh_interval,
+        );
         let sweeper = settings.sweeper.enabled.then(|| {
             sweeper::spawn(
                 state.store.clone(),
@@ -191,12 +243,65 @@ impl Application {
         if let Some(task) = sweeper {
             task.abort();
         }
+        keys_task.abort();
         sweeper::release(state.store.as_ref(), &node_id).await;
+        let _ = state
+            .store
+            .release_lease(charter_keys::manager::LEASE, &node_id)
+            .await;
         drop(state);
         store.close().await;
         tracing::info!("charter stopped");
         result
     }
+}
+
+pub async fn key_manager(
+    settings: &Settings,
+    deps: &Deps,
+    store: Arc<dyn Store>,
+    node_id: String,
+) -> Result<KeyManager, StartupError> {
+    let keys_exist = !store
+        .list_keys()
+        .await
+        .map_err(|e| StartupError::Failed(format!("cannot read the signing keys: {e}")))?
+        .is_empty();
+    let kek = secrets::load_kek(&settings.kek, deps.rng.as_ref(), keys_exist)
+        .map_err(StartupError::Failed)?;
+    let keygen = deps
+        .keygen
+        .clone()
+        .unwrap_or_else(|| Arc::new(FreshKeys(deps.rng.clone())));
+    Ok(KeyManager {
+        store,
+        kek,
+        keygen,
+        clock: deps.clock.clone(),
+        settings: settings.keys.manager_settings(&settings.tokens),
+        node_id,
+    })
+}
+
+/// The discovery documents, serialised once.
+fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupError> {
+    let caps = Capabilities {
+        id_token_signing_algs: settings
+            .keys
+            .algorithms
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        ..Capabilities::default()
+    };
+    let metadata = ProviderMetadata::new(issuer, &caps);
+    let fail = |e: serde_json::Error| {
+        StartupError::Failed(format!("cannot build the discovery document: {e}"))
+    };
+    Ok(Documents {
+        openid_configuration: Precomputed::new(&metadata).map_err(fail)?,
+        oauth_authorization_server: Precomputed::new(&metadata).map_err(fail)?,
+    })
 }
 
 fn http_server(

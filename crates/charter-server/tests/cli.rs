@@ -12,6 +12,7 @@ use charter_storage::testing::TestDatabase;
 use serde_json::Value;
 
 const PEPPER: &str = "dGVzdC1wZXBwZXItdGVzdC1wZXBwZXItdGVzdC1wZXA=";
+const KEK: &str = "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay0=";
 
 struct Env {
     vars: HashMap<String, String>,
@@ -21,7 +22,7 @@ struct Env {
 
 fn env_for(db: TestDatabase) -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let vars = [
+    let mut vars: HashMap<String, String> = [
         ("CHARTER_DATABASE_URL", db.url.clone()),
         ("CHARTER_DATA_DIR", dir.path().display().to_string()),
         ("CHARTER_SECRET_PEPPER", PEPPER.to_owned()),
@@ -30,6 +31,10 @@ fn env_for(db: TestDatabase) -> Env {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    // PostgreSQL requires a configured key-encryption key; SQLite generates one in the data directory.
+    if db.url.starts_with("postgres") {
+        vars.insert("CHARTER_KEY_ENCRYPTION_KEY".into(), KEK.into());
+    }
     Env {
         vars,
         _dir: dir,
@@ -536,55 +541,91 @@ fn secrets_generate_prints_a_32_byte_key() {
     assert_eq!(key.len(), 44);
 }
 
-/// `charter serve` with the embedded default: starts, answers /healthz and /readyz, a client created by the CLI
-/// meanwhile is visible, and SIGTERM exits 0.
-#[test]
-fn serve_starts_answers_and_stops_on_sigterm() {
-    for env in backends() {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_charter"))
-            .args(["serve", "--log-format", "json"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(&env.vars)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let started = Instant::now();
-        let mut addr = None;
-        let mut lines = BufReader::new(stdout).lines();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["message"] == "charter is serving"
-            {
-                addr = v["local_addr"].as_str().map(str::to_owned);
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "server did not start"
-            );
+/// A `charter serve` child process, stopped with SIGTERM.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+    drain: std::thread::JoinHandle<usize>,
+}
+
+fn serve(vars: &HashMap<String, String>, cwd: Option<&std::path::Path>) -> Served {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_charter"));
+    cmd.args(["serve", "--log-format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(vars)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let started = Instant::now();
+    let mut addr = None;
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Ok(v) = serde_json::from_str::<Value>(&line)
+            && v["message"] == "charter is serving"
+        {
+            addr = v["local_addr"].as_str().map(str::to_owned);
+            break;
         }
-        let addr = addr.expect("serving line with local_addr");
-        // Keep draining the log so the server never writes into a closed pipe.
-        let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+    }
+    let addr = addr.expect("serving line with local_addr");
+    // Keep draining the log so the server never writes into a closed pipe.
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    Served { child, addr, drain }
+}
+
+impl Served {
+    fn get_ok(&self, paths: &[&str]) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async {
             let client = reqwest::Client::new();
-            for path in ["/healthz", "/readyz"] {
+            for path in paths {
                 let res = client
-                    .get(format!("http://{addr}{path}"))
+                    .get(format!("http://{}{path}", self.addr))
                     .send()
                     .await
                     .unwrap();
                 assert_eq!(res.status(), 200, "{path}");
             }
         });
+    }
+
+    fn sigterm(mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        let _ = self.drain.join();
+        exit.code()
+    }
+}
+
+/// `charter serve`: starts, answers /healthz, /readyz, discovery and the JWKS; a client created by the CLI
+/// meanwhile is fine; SIGTERM exits 0.
+#[test]
+fn serve_starts_answers_and_stops_on_sigterm() {
+    for env in backends() {
+        let served = serve(&env.vars, None);
+        served.get_ok(&[
+            "/healthz",
+            "/readyz",
+            "/.well-known/openid-configuration",
+            "/jwks",
+        ]);
         // A CLI command against the running server's database is safe.
         json(&charter(
             &env,
@@ -599,14 +640,167 @@ fn serve_starts_answers_and_stops_on_sigterm() {
             ],
             None,
         ));
-
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let exit = child.wait().unwrap();
-        assert_eq!(exit.code(), Some(0), "SIGTERM exits 0");
-        let _ = drain.join();
+        assert_eq!(served.sigterm(), Some(0), "SIGTERM exits 0");
     }
+}
+
+/// Zero configuration: SQLite, the pepper and the key-encryption key all created under ./data.
+#[test]
+fn serve_with_zero_configuration_uses_the_data_directory() {
+    let cwd = tempfile::tempdir().unwrap();
+    // Only the port is set, so the test does not depend on 8080 being free.
+    let vars = HashMap::from([("CHARTER_LISTEN".to_owned(), "127.0.0.1:0".to_owned())]);
+    let served = serve(&vars, Some(cwd.path()));
+    served.get_ok(&["/readyz"]);
+    assert_eq!(served.sigterm(), Some(0));
+    for file in ["charter.db", "secret-pepper", "key-encryption-key"] {
+        assert!(cwd.path().join("data").join(file).is_file(), "{file}");
+    }
+}
+
+fn states(keys: &Value, alg: &str) -> Vec<String> {
+    let mut v: Vec<String> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["alg"] == alg)
+        .map(|k| k["state"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn keys_list_rotate_revoke_rewrap() {
+    for mut env in backends() {
+        assert_eq!(
+            json(&charter(&env, &["keys", "list", "--json"], None)),
+            serde_json::json!([])
+        );
+
+        // A rotation on an empty database creates an active and a next key for each algorithm.
+        let keys = json(&charter(&env, &["keys", "rotate", "--json"], None));
+        for alg in ["RS256", "ES256", "EdDSA"] {
+            assert_eq!(states(&keys, alg), ["active", "next"], "{alg}");
+        }
+        // The next key was published a moment ago: relying parties may not know it yet.
+        assert_one_line_error(
+            &charter(&env, &["keys", "rotate", "--alg", "ES256"], None),
+            "--force",
+        );
+
+        let keys = json(&charter(
+            &env,
+            &["keys", "rotate", "--json", "--alg", "ES256", "--force"],
+            None,
+        ));
+        assert_eq!(states(&keys, "ES256"), ["active", "next", "retired"]);
+        assert_eq!(states(&keys, "RS256"), ["active", "next"]);
+
+        let active_rs = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["alg"] == "RS256" && k["state"] == "active")
+            .unwrap()["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let keys = json(&charter(
+            &env,
+            &["keys", "revoke", "--json", &active_rs],
+            None,
+        ));
+        assert_eq!(states(&keys, "RS256"), ["active", "next", "revoked"]);
+        assert_one_line_error(
+            &charter(&env, &["keys", "revoke", &active_rs], None),
+            "already revoked",
+        );
+        assert_one_line_error(
+            &charter(&env, &["keys", "revoke", "no-such-kid"], None),
+            "no key",
+        );
+        assert_one_line_error(
+            &charter(&env, &["keys", "rotate", "--alg", "HS256"], None),
+            "is not one of",
+        );
+
+        // Rewrap under a new KEK: every key with material is re-encrypted.
+        let new_kek = "bmV3LWtlay1uZXcta2VrLW5ldy1rZWstbmV3LWtlay0=";
+        let out = json(&charter(
+            &env,
+            &["keys", "rewrap", "--json", "--new-key-stdin"],
+            Some(&format!("{new_kek}\n")),
+        ));
+        assert_eq!(
+            out["rewrapped"], 7,
+            "3 active + 3 next + 1 retired; the revoked key has no material"
+        );
+        if env.vars.contains_key("CHARTER_KEY_ENCRYPTION_KEY") {
+            // A configured KEK: the old one no longer opens the keys, the new one does.
+            assert_one_line_error(
+                &charter(&env, &["keys", "rotate", "--alg", "EdDSA", "--force"], None),
+                "key-encryption key",
+            );
+            env.vars
+                .insert("CHARTER_KEY_ENCRYPTION_KEY".into(), new_kek.into());
+        }
+        // With a data-directory KEK the file was replaced, so this just works.
+        let keys = json(&charter(
+            &env,
+            &["keys", "rotate", "--json", "--alg", "EdDSA", "--force"],
+            None,
+        ));
+        assert_eq!(states(&keys, "EdDSA"), ["active", "next", "retired"]);
+    }
+}
+
+/// An unreachable database at start-up: retried with backoff for `database.startup_timeout`, then one clear line
+/// and a non-zero exit (never a panic).
+#[test]
+fn serve_gives_up_on_an_unreachable_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = HashMap::from([
+        ("CHARTER_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "CHARTER_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
+        // Port 1 on loopback: nothing listens there, connections are refused at once.
+        (
+            "CHARTER_DATABASE_URL".to_owned(),
+            "postgres://charter:hunter2@127.0.0.1:1/charter".to_owned(),
+        ),
+        ("CHARTER_SECRET_PEPPER".to_owned(), PEPPER.to_owned()),
+        ("CHARTER_KEY_ENCRYPTION_KEY".to_owned(), KEK.to_owned()),
+        (
+            "CHARTER_DATABASE__STARTUP_TIMEOUT".to_owned(),
+            "2s".to_owned(),
+        ),
+        (
+            "CHARTER_DATABASE__CONNECT_TIMEOUT".to_owned(),
+            "1s".to_owned(),
+        ),
+    ]);
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["serve", "--log-format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(&vars)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = stderr(&out);
+    assert!(stderr.contains("cannot reach the database"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password is redacted: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+    let retries = String::from_utf8_lossy(&out.stdout)
+        .matches("retrying")
+        .count();
+    assert!(retries >= 1, "it retried: {retries}");
+    assert!(started.elapsed() < Duration::from_secs(30));
 }

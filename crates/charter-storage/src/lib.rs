@@ -18,7 +18,8 @@
 //!
 //! - [`SeaStore`] (module `connect`) owns the connection pool; `migrate` applies `charter-migrations`.
 //! - One module per aggregate implements one trait: `users` ([`charter_core::store::UserStore`]), `clients`
-//!   ([`charter_core::store::ClientStore`]), `ops` (health, leases, housekeeping).
+//!   ([`charter_core::store::ClientStore`]), `keys` ([`charter_core::store::KeyStore`]), `ops` (health, leases,
+//!   housekeeping).
 //! - [`entity`] mirrors the schema as sea-orm entities; rows are converted to domain types at the edge, and a
 //!   row that does not convert is [`StoreError::Corrupt`](charter_core::StoreError::Corrupt), never a panic.
 //!   The entities are public for tests and tools that need rows no store trait writes yet; application code
@@ -33,6 +34,7 @@
 mod clients;
 mod connect;
 mod error;
+mod keys;
 mod ops;
 mod users;
 

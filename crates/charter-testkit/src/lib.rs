@@ -3,12 +3,15 @@
 //! [`spawn_app`] starts the same `Application` that `charter serve` runs — same configuration path, same
 //! wiring — on an ephemeral port, with a fresh SQLite file or a fresh PostgreSQL database, a pinned
 //! [`ManualClock`], and an HTTP client that keeps cookies and never follows redirects (tests look at each
-//! `Location` themselves).
+//! `Location` themselves). [`TestApp::spawn_peer`] starts a second node on the same database;
+//! [`TestApp::restart`] stops a node and starts it again on the same database and data directory.
 //!
 //! Every black-box test runs on both backends with [`backend_tests!`]; the PostgreSQL variant needs
 //! `CHARTER_TEST_DATABASE_URL` and is skipped (with a note) without it. CI sets it, so there it always runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod keys;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,11 +20,15 @@ use charter_core::Timestamp;
 use charter_core::clock::ManualClock;
 use charter_core::issuer::Issuer;
 use charter_core::random::SystemTokenGenerator;
+use charter_keys::SharedKeyring;
+use charter_keys::manager::KeyManager;
 use charter_server::settings::Settings;
-use charter_server::startup::{Application, Deps, Shutdown};
+use charter_server::startup::{Application, Deps, Shutdown, StartupError};
 use charter_storage::testing::TestDatabase;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+pub use keys::PooledKeys;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +39,8 @@ pub enum Backend {
 
 /// A fixed pepper for tests, base64 of 32 bytes.
 pub const TEST_PEPPER: &str = "dGVzdC1wZXBwZXItdGVzdC1wZXBwZXItdGVzdC1wZXA=";
+/// A fixed key-encryption key for PostgreSQL tests (SQLite tests let Charter generate one in the data dir).
+pub const TEST_KEK: &str = "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay0=";
 
 /// 2026-01-01T00:00:00Z: where the pinned clock starts.
 pub const T0: i64 = 1_767_225_600;
@@ -50,7 +59,16 @@ pub async fn test_database(backend: Backend) -> Option<TestDatabase> {
     }
 }
 
-/// A running Charter.
+/// What nodes of one test share: the database, the data directory, the key pool.
+#[derive(Debug)]
+struct Shared {
+    // Dropped last: the database outlives every node.
+    data_dir: tempfile::TempDir,
+    keygen: Arc<PooledKeys>,
+    db: TestDatabase,
+}
+
+/// A running Charter node.
 #[derive(Debug)]
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -59,18 +77,18 @@ pub struct TestApp {
     /// Cookie jar, no redirects.
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
-    /// The environment a `charter` CLI process needs to work on this app's database.
+    /// The configuration environment of this node (also what a `charter` CLI process needs).
     pub env: HashMap<String, String>,
-    pub data_dir: tempfile::TempDir,
+    pub keys: Arc<SharedKeyring>,
+    pub key_manager: KeyManager,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
-    // Dropped last: the database outlives the server.
-    pub db: TestDatabase,
+    shared: Arc<Shared>,
 }
 
 /// The configuration environment for a test database and data directory.
 pub fn test_env(db: &TestDatabase, data_dir: &std::path::Path) -> HashMap<String, String> {
-    [
+    let mut env: HashMap<String, String> = [
         ("CHARTER_LISTEN", "127.0.0.1:0".to_owned()),
         ("CHARTER_DATABASE_URL", db.url.clone()),
         ("CHARTER_DATA_DIR", data_dir.display().to_string()),
@@ -82,7 +100,11 @@ pub fn test_env(db: &TestDatabase, data_dir: &std::path::Path) -> HashMap<String
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    .collect();
+    if db.url.starts_with("postgres") {
+        env.insert("CHARTER_KEY_ENCRYPTION_KEY".into(), TEST_KEK.into());
+    }
+    env
 }
 
 /// Starts Charter on `backend`; None when that backend is not available (PostgreSQL without its URL).
@@ -99,37 +121,48 @@ pub async fn spawn_app_with(
     let data_dir = tempfile::tempdir().unwrap();
     let mut env = test_env(&db, data_dir.path());
     configure(&mut env);
-    let settings = Settings::load_from(None, env.clone()).expect("test settings are valid");
+    let shared = Arc::new(Shared {
+        data_dir,
+        keygen: Arc::new(PooledKeys::default()),
+        db,
+    });
+    Some(start(shared, env).await.expect("the application starts"))
+}
+
+async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<TestApp, StartupError> {
+    let settings = Settings::load_from(None, env.clone())?;
     let clock = Arc::new(ManualClock::new(Timestamp::from_unix(T0)));
     let deps = Deps {
         clock: clock.clone(),
         rng: Arc::new(SystemTokenGenerator::new()),
+        keygen: Some(shared.keygen.clone()),
     };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let shutdown = Shutdown::Custom(Box::pin(async move {
         let _ = stop_rx.await;
     }));
-    let app = Application::build(settings, deps, shutdown)
-        .await
-        .expect("the application starts");
+    let app = Application::build(settings, deps, shutdown).await?;
     let address = format!("http://{}", app.local_addr());
     let issuer = app.issuer().clone();
+    let keys = app.keyring();
+    let key_manager = app.key_manager().clone();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .unwrap();
-    Some(TestApp {
+    Ok(TestApp {
         address,
         issuer,
         client,
         clock,
         env,
-        data_dir,
+        keys,
+        key_manager,
         stop: Some(stop_tx),
         server: Some(server),
-        db,
+        shared,
     })
 }
 
@@ -142,14 +175,54 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
-    /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
+    pub fn database_url(&self) -> &str {
+        &self.shared.db.url
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.shared.data_dir.path()
+    }
+
+    /// Starts a second node on the same database, data directory and configuration (plus `configure`).
+    pub async fn spawn_peer_with(
+        &self,
+        configure: impl FnOnce(&mut HashMap<String, String>),
+    ) -> Result<TestApp, StartupError> {
+        let mut env = self.env.clone();
+        configure(&mut env);
+        start(self.shared.clone(), env).await
+    }
+
+    pub async fn spawn_peer(&self) -> TestApp {
+        self.spawn_peer_with(|_| {}).await.expect("the peer starts")
+    }
+
+    /// Stops this node and starts it again on the same database and data directory.
+    pub async fn restart(mut self) -> TestApp {
+        let shared = self.shared.clone();
+        let env = self.env.clone();
+        self.shutdown().await;
+        start(shared, env).await.expect("the application restarts")
+    }
+
+    /// One round of key maintenance and reload, as the background task does every refresh interval, with this
+    /// node's pinned clock.
+    pub async fn tick_keys(&self) {
+        charter_server::keys::tick(&self.key_manager, &self.keys).await;
+    }
+
+    async fn shutdown(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
     }
 }
 

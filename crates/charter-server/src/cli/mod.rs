@@ -6,6 +6,7 @@
 
 mod clients;
 mod healthcheck;
+mod keys;
 mod output;
 mod users;
 
@@ -64,6 +65,9 @@ pub enum Command {
     /// Manage clients (relying parties and API clients).
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Manage signing keys (rotation, revocation, key-encryption key).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Server secrets kept outside the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -73,7 +77,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
-    /// Print a fresh random 32-byte key, base64: for `secret_pepper` (CHARTER_SECRET_PEPPER).
+    /// Print a fresh random 32-byte key, base64: for `secret_pepper` (CHARTER_SECRET_PEPPER) or
+    /// `key_encryption_key` (CHARTER_KEY_ENCRYPTION_KEY).
     Generate,
 }
 
@@ -130,6 +135,13 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             telemetry::init(settings.log_format, "warn", LogTarget::Stderr);
             let ctx = Context::open(settings, cli.json).await?;
             let result = clients::run(&ctx, cmd).await;
+            ctx.store.close().await;
+            result
+        }
+        Command::Keys(cmd) => {
+            telemetry::init(settings.log_format, "warn", LogTarget::Stderr);
+            let ctx = Context::open(settings, cli.json).await?;
+            let result = keys::run(&ctx, cmd).await;
             ctx.store.close().await;
             result
         }

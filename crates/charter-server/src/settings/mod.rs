@@ -4,6 +4,7 @@
 //! Unknown keys in a file are errors (a typo must not silently fall back to a default); unknown `CHARTER_*`
 //! environment variables are ignored, because other tools share the prefix. Every failure names the key.
 
+mod keys;
 mod raw;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ use charter_core::password::PasswordPolicy;
 use charter_core::secret::Pepper;
 use config::{Config, Environment, File, FileFormat};
 
+pub use keys::{KekSource, KeysSettings, LOGOUT_TOKEN_LIFETIME, TokenSettings};
 pub use raw::RawSettings;
 
 /// The built-in defaults, which double as the list of known keys.
@@ -33,7 +35,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             key: key.into(),
             reason: reason.into(),
@@ -110,6 +112,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
     pub pepper: PepperSource,
+    pub kek: KekSource,
+    pub keys: KeysSettings,
+    pub tokens: TokenSettings,
     pub log_format: LogFormat,
     pub log_level: String,
     pub server: ServerSettings,
@@ -164,6 +169,7 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("server.trusted_proxies")
+            .with_list_parse_key("keys.algorithms")
             .source(Some(env));
         let all = Config::builder()
             .add_source(files)
@@ -232,6 +238,10 @@ impl Settings {
             )
         };
 
+        let kek = keys::kek_source(&raw.key_encryption_key, kind, &data_dir)?;
+        let key_settings = keys::keys(&raw.keys)?;
+        let tokens = keys::tokens(&raw.tokens, &key_settings)?;
+
         let log_format = match raw.log_format.as_str() {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
@@ -285,6 +295,9 @@ impl Settings {
             data_dir,
             database,
             pepper,
+            kek,
+            keys: key_settings,
+            tokens,
             log_format,
             log_level: raw.log_level,
             server,
@@ -319,7 +332,7 @@ fn value_error(e: config::ConfigError, file: Option<&Path>) -> ConfigError {
     ConfigError::new(file_name(file), msg)
 }
 
-fn duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
+pub(crate) fn duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
     humantime::parse_duration(value.trim()).map_err(|e| {
         ConfigError::new(
             key,

@@ -11,12 +11,35 @@ pub struct RawSettings {
     pub data_dir: String,
     pub database_url: String,
     pub secret_pepper: String,
+    pub key_encryption_key: String,
     pub log_format: String,
     pub log_level: String,
     pub database: RawDatabase,
     pub server: RawServer,
     pub sweeper: RawSweeper,
+    pub keys: RawKeys,
+    pub tokens: RawTokens,
     pub users: RawUsers,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawKeys {
+    pub algorithms: Vec<String>,
+    pub rsa_bits: usize,
+    pub rotation_interval: String,
+    pub jwks_max_age: String,
+    pub prepublish: String,
+    pub refresh_interval: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawTokens {
+    pub id_token_alg: String,
+    pub access_token_alg: String,
+    pub id_token_lifetime: String,
+    pub access_token_lifetime: String,
+    pub max_access_token_lifetime: String,
+    pub clock_skew: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

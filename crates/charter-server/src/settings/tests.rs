@@ -166,6 +166,25 @@ fn invalid_values_name_their_key() {
             "users.password_min_length",
         ),
         ("CHARTER_SWEEPER__BATCH_SIZE", "0", "sweeper.batch_size"),
+        (
+            "CHARTER_KEY_ENCRYPTION_KEY",
+            "c2hvcnQ=",
+            "key_encryption_key",
+        ),
+        ("CHARTER_KEYS__ALGORITHMS", "ES256", "keys.algorithms"),
+        ("CHARTER_KEYS__ALGORITHMS", "RS256,HS256", "keys.algorithms"),
+        ("CHARTER_KEYS__RSA_BITS", "1024", "keys.rsa_bits"),
+        ("CHARTER_KEYS__PREPUBLISH", "1m", "keys.prepublish"),
+        (
+            "CHARTER_TOKENS__ACCESS_TOKEN_ALG",
+            "PS256",
+            "tokens.access_token_alg",
+        ),
+        (
+            "CHARTER_TOKENS__ACCESS_TOKEN_LIFETIME",
+            "2h",
+            "tokens.access_token_lifetime",
+        ),
     ];
     for (var, value, key) in cases {
         let e = err(Settings::load_from(None, env(&[(var, value)])));
@@ -175,25 +194,52 @@ fn invalid_values_name_their_key() {
 }
 
 #[test]
-fn postgres_needs_a_configured_pepper() {
+fn postgres_needs_a_configured_pepper_and_kek() {
     let e = err(Settings::load_from(
         None,
         env(&[("CHARTER_DATABASE_URL", "postgres://u@h/db")]),
     ));
     assert_eq!(e.key, "secret_pepper");
     assert!(e.reason.contains("charter secrets generate"));
+    let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let e = err(Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_DATABASE_URL", "postgres://u@h/db"),
+            ("CHARTER_SECRET_PEPPER", key),
+        ]),
+    ));
+    assert_eq!(e.key, "key_encryption_key");
     let ok = Settings::load_from(
         None,
         env(&[
             ("CHARTER_DATABASE_URL", "postgres://u@h/db"),
-            (
-                "CHARTER_SECRET_PEPPER",
-                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-            ),
+            ("CHARTER_SECRET_PEPPER", key),
+            ("CHARTER_KEY_ENCRYPTION_KEY", key),
         ]),
     )
     .unwrap();
     assert_eq!(ok.database.kind, DatabaseKind::Postgres);
+}
+
+#[test]
+fn key_and_token_defaults() {
+    use charter_keys::SigningAlg::*;
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.keys.algorithms, [RS256, ES256, EdDSA]);
+    assert_eq!(s.tokens.id_token_alg, RS256);
+    assert_eq!(s.tokens.access_token_alg, ES256);
+    assert!(matches!(s.kek, KekSource::DataDir(_)));
+    let m = s.keys.manager_settings(&s.tokens);
+    assert_eq!(m.policy.rotation_interval, Duration::from_secs(30 * 86_400));
+    // Retired keys outlive the longest token (1 h access tokens) plus skew.
+    assert_eq!(m.policy.retire_for, Duration::from_secs(3600 + 120));
+    let s = Settings::load_from(
+        None,
+        env(&[("CHARTER_KEYS__ALGORITHMS", "RS256,PS256,ES256")]),
+    )
+    .unwrap();
+    assert_eq!(s.keys.algorithms, [RS256, PS256, ES256]);
 }
 
 #[test]

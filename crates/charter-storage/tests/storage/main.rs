@@ -11,6 +11,7 @@ mod support;
 
 mod clients;
 mod connect;
+mod keys;
 mod migrations;
 mod ops;
 mod sweep;

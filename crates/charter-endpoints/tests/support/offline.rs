@@ -1,0 +1,204 @@
+//! An application state whose database is gone: every store call fails (and is counted). Endpoints that
+//! must be served from memory are driven against it to prove they never touch the database.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use charter_core::client::{ClientRecord, SecretHashes};
+use charter_core::clock::SystemClock;
+use charter_core::discovery::{Capabilities, ProviderMetadata};
+use charter_core::ids::{ClientId, Subject, Username};
+use charter_core::issuer::Issuer;
+use charter_core::keys::{KeyChange, KeyState, RewrappedKey, StoredKey};
+use charter_core::net::TrustedProxies;
+use charter_core::random::SystemTokenGenerator;
+use charter_core::secret::{Pepper, SecretHasher};
+use charter_core::store::*;
+use charter_core::user::{User, UserCredentials};
+use charter_core::{StoreError, Timestamp};
+use charter_endpoints::{AppState, Documents, Precomputed};
+use charter_keys::keyring::Keyring;
+use charter_keys::material::{KeyPairMaterial, generate};
+use charter_keys::{Kek, SharedKeyring, SigningAlg};
+use charter_registry::ClientCache;
+
+/// Fails every call, counting them.
+#[derive(Debug, Default)]
+pub struct OfflineStore {
+    pub calls: AtomicUsize,
+}
+
+impl OfflineStore {
+    fn fail<T>(&self) -> Result<T, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err(StoreError::Unavailable("offline".into()))
+    }
+}
+
+#[async_trait]
+impl UserStore for OfflineStore {
+    async fn create_user(&self, _: NewUser) -> Result<User, StoreError> {
+        self.fail()
+    }
+    async fn find_user(&self, _: &Subject) -> Result<Option<User>, StoreError> {
+        self.fail()
+    }
+    async fn find_user_by_username(&self, _: &Username) -> Result<Option<User>, StoreError> {
+        self.fail()
+    }
+    async fn find_credentials(&self, _: &Username) -> Result<Option<UserCredentials>, StoreError> {
+        self.fail()
+    }
+    async fn list_users(&self, _: &Page) -> Result<Vec<User>, StoreError> {
+        self.fail()
+    }
+    async fn set_user_disabled(
+        &self,
+        _: &Subject,
+        _: bool,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn set_password_hash(
+        &self,
+        _: &Subject,
+        _: &str,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl ClientStore for OfflineStore {
+    async fn create_client(&self, _: &ClientRecord) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_client(&self, _: &ClientId) -> Result<Option<ClientRecord>, StoreError> {
+        self.fail()
+    }
+    async fn list_clients(&self, _: &Page) -> Result<Vec<ClientRecord>, StoreError> {
+        self.fail()
+    }
+    async fn delete_client(&self, _: &ClientId) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn set_client_secret(
+        &self,
+        _: &ClientId,
+        _: &SecretHashes,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl KeyStore for OfflineStore {
+    async fn list_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        self.fail()
+    }
+    async fn apply_key_changes(&self, _: &[KeyChange]) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn rewrap_keys(&self, _: &[RewrappedKey]) -> Result<(), StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl Health for OfflineStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl Leases for OfflineStore {
+    async fn try_acquire_lease(
+        &self,
+        _: &str,
+        _: &str,
+        _: Timestamp,
+        _: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn release_lease(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl Housekeeping for OfflineStore {
+    async fn sweep_expired(&self, _: Timestamp, _: u64) -> Result<SweepReport, StoreError> {
+        self.fail()
+    }
+}
+
+fn stored(alg: SigningAlg, state: KeyState, kek: &Kek) -> StoredKey {
+    let rng = SystemTokenGenerator::new();
+    let der = generate(alg, 2048, &rng).unwrap();
+    let material = KeyPairMaterial::from_pkcs8(alg, &der).unwrap();
+    let kid = material.kid().to_owned();
+    StoredKey {
+        private_key: kek
+            .seal(&der, &charter_keys::kek::aad(&kid, alg.as_str()))
+            .unwrap(),
+        public_jwk: serde_json::to_string(material.jwk()).unwrap(),
+        kid,
+        alg: alg.as_str().into(),
+        state,
+        kek_id: kek.id().into(),
+        created_at: Timestamp::from_unix(0),
+        activated_at: (state == KeyState::Active).then(|| Timestamp::from_unix(0)),
+        retired_at: None,
+        remove_after: None,
+    }
+}
+
+/// State with an ES256 and an EdDSA key set (active + next each) over the offline store.
+pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
+    let store = Arc::new(OfflineStore::default());
+    let kek = Kek::from_bytes(&[3; 32]).unwrap();
+    let keys: Vec<StoredKey> = [SigningAlg::ES256, SigningAlg::EdDSA]
+        .into_iter()
+        .flat_map(|a| {
+            [
+                stored(a, KeyState::Active, &kek),
+                stored(a, KeyState::Next, &kek),
+            ]
+        })
+        .collect();
+    let keyring = Keyring::build(&keys, &kek).unwrap();
+    let issuer = Issuer::parse("https://id.example", false).unwrap();
+    let caps = Capabilities {
+        id_token_signing_algs: vec!["ES256".into()],
+        ..Capabilities::default()
+    };
+    let metadata = ProviderMetadata::new(&issuer, &caps);
+    let state = AppState {
+        store: store.clone(),
+        clients: Arc::new(ClientCache::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            ClientCache::DEFAULT_TTL,
+            ClientCache::DEFAULT_CAPACITY,
+        )),
+        issuer,
+        clock: Arc::new(SystemClock),
+        rng: Arc::new(SystemTokenGenerator::new()),
+        trusted_proxies: Arc::new(TrustedProxies::default()),
+        secret_hasher: Arc::new(SecretHasher::new(Pepper::from_bytes(&[1; 32]))),
+        keys: Arc::new(SharedKeyring::new(keyring)),
+        signing_algs: vec![SigningAlg::ES256, SigningAlg::EdDSA].into(),
+        documents: Arc::new(Documents {
+            openid_configuration: Precomputed::new(&metadata).unwrap(),
+            oauth_authorization_server: Precomputed::new(&metadata).unwrap(),
+        }),
+        jwks_max_age_secs: 900,
+    };
+    (state, store)
+}
