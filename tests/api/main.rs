@@ -5,5 +5,6 @@
 
 mod health;
 mod keys;
+mod login;
 mod sweeper;
 mod well_known;

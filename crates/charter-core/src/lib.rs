@@ -17,16 +17,20 @@
 pub mod accounts;
 pub mod client;
 pub mod clock;
+pub mod csrf;
 pub mod discovery;
 pub mod ids;
 pub mod issuer;
 pub mod keys;
+pub mod navigation;
 pub mod net;
 pub mod password;
 pub mod random;
 pub mod scope;
 pub mod secret;
+pub mod session;
 pub mod store;
+pub mod throttle;
 pub mod user;
 
 pub use clock::{Clock, SystemClock, Timestamp};

@@ -59,6 +59,13 @@ impl Pepper {
     }
 }
 
+impl Pepper {
+    /// HMAC-SHA-256 of `label` under the pepper: a key derived for one purpose, never the pepper itself.
+    pub fn mac(&self, label: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.key, label).as_ref().to_vec()
+    }
+}
+
 impl fmt::Debug for Pepper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Pepper(..)")

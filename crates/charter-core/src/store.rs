@@ -17,6 +17,8 @@ use crate::client::{ClientRecord, SecretHashes};
 use crate::clock::Timestamp;
 use crate::ids::{ClientId, Subject, Username};
 use crate::keys::{KeyChange, RewrappedKey, StoredKey};
+use crate::session::Session;
+use crate::throttle::Failures;
 use crate::user::{Profile, User, UserCredentials};
 
 /// What can go wrong behind a store trait.
@@ -175,13 +177,71 @@ pub trait KeyStore: Send + Sync {
     async fn rewrap_keys(&self, keys: &[RewrappedKey]) -> Result<(), StoreError>;
 }
 
+/// Browser sessions, looked up by the digest of the cookie value.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this cookie digest, live or not (the caller checks `is_live`).
+    async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
+    /// Records activity: `last_seen_at` and the pushed-forward idle deadline.
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: Timestamp,
+        idle_expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Returns false when there was no such session.
+    async fn delete_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+    /// Ends one of `user`'s sessions by its public `sid` (the account page never sees cookie digests).
+    async fn delete_session_by_sid(&self, user: &Subject, sid: &str) -> Result<bool, StoreError>;
+    /// Every session of `user`, newest first.
+    async fn list_sessions(&self, user: &Subject) -> Result<Vec<Session>, StoreError>;
+    /// Ends every session of `user`, except the one with digest `keep` if given. Returns how many ended.
+    async fn delete_user_sessions(
+        &self,
+        user: &Subject,
+        keep: Option<&str>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Consecutive sign-in failures per throttling key (`charter_core::throttle`). Shared by all nodes.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    async fn failures(&self, key: &str) -> Result<Failures, StoreError>;
+    /// Adds one failure at `now` (atomically: concurrent failures all count). With `restart`, the count
+    /// starts again from one (the old failures were forgotten).
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        restart: bool,
+    ) -> Result<Failures, StoreError>;
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
 /// Everything a running Charter needs from its database.
 pub trait Store:
-    UserStore + ClientStore + KeyStore + Health + Leases + Housekeeping + fmt::Debug
+    UserStore
+    + ClientStore
+    + KeyStore
+    + SessionStore
+    + ThrottleStore
+    + Health
+    + Leases
+    + Housekeeping
+    + fmt::Debug
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + ClientStore + KeyStore + Health + Leases + Housekeeping + fmt::Debug
+    T: UserStore
+        + ClientStore
+        + KeyStore
+        + SessionStore
+        + ThrottleStore
+        + Health
+        + Leases
+        + Housekeeping
+        + fmt::Debug
 {
 }

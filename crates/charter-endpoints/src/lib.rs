@@ -9,10 +9,14 @@
 //!   proxies.
 //! - [`request_id`]: every response carries the id its log lines carry (`X-Request-Id`).
 //! - [`well_known`]: discovery metadata and the JWKS, served from memory.
+//! - [`pages`]: Charter's own pages — sign-in and the account page — with their security headers and CSRF.
+//! - [`hashing`]: password hashing off the async workers, concurrency capped.
 
 pub mod error;
+pub mod hashing;
 pub mod health;
 pub mod origin;
+pub mod pages;
 pub mod request_id;
 pub mod state;
 pub mod well_known;
@@ -33,5 +37,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/.well-known/oauth-authorization-server",
             web::get().to(well_known::oauth_authorization_server),
         )
-        .route("/jwks", web::get().to(well_known::jwks));
+        .route("/jwks", web::get().to(well_known::jwks))
+        .route(
+            charter_ui::CSS_PATH,
+            web::get().to(pages::assets::stylesheet),
+        )
+        .route("/login", web::get().to(pages::login::show))
+        .route("/login", web::post().to(pages::login::submit))
+        .route("/account", web::get().to(pages::account::show))
+        .route(
+            "/account/sessions/{sid}/end",
+            web::post().to(pages::account::end_session),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(pages::account::sign_out_everywhere),
+        )
+        .route(
+            "/account/password",
+            web::post().to(pages::account::change_password),
+        );
 }

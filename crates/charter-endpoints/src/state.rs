@@ -5,10 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use charter_core::Clock;
+use charter_core::csrf::CsrfKey;
 use charter_core::issuer::Issuer;
 use charter_core::net::TrustedProxies;
+use charter_core::password::PasswordPolicy;
 use charter_core::random::TokenGenerator;
 use charter_core::secret::SecretHasher;
+use charter_core::session::SessionPolicy;
 use charter_core::store::Store;
 use charter_keys::{SharedKeyring, SigningAlg};
 use charter_registry::ClientCache;
@@ -34,6 +37,14 @@ pub struct AppState {
     pub documents: Arc<Documents>,
     /// `Cache-Control: max-age` of the JWKS, seconds (shorter than key pre-publication).
     pub jwks_max_age_secs: u64,
+    /// Computes and checks the CSRF tokens of Charter's own forms.
+    pub csrf: Arc<CsrfKey>,
+    pub session_policy: SessionPolicy,
+    pub password_policy: PasswordPolicy,
+    /// Argon2 work, off the async workers and capped.
+    pub hash_pool: Arc<crate::hashing::HashPool>,
+    /// A valid hash of a random password, verified against for unknown users (equal timing).
+    pub dummy_hash: Arc<str>,
 }
 
 /// A JSON document serialised once, with its ETag.

@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use charter_core::csrf::CsrfKey;
 use charter_core::discovery::{Capabilities, ProviderMetadata};
 use charter_core::issuer::Issuer;
 use charter_core::random::{SystemTokenGenerator, TokenGenerator};
 use charter_core::secret::SecretHasher;
 use charter_core::store::Store;
 use charter_core::{Clock, SystemClock};
+use charter_endpoints::hashing::HashPool;
 use charter_endpoints::{AppState, Documents, Precomputed};
 use charter_keys::SharedKeyring;
 use charter_keys::manager::{FreshKeys, KeyGenerator, KeyManager};
@@ -174,11 +176,19 @@ impl Application {
             clock: deps.clock.clone(),
             rng: deps.rng.clone(),
             trusted_proxies: Arc::new(settings.server.trusted_proxies.clone()),
-            secret_hasher: Arc::new(SecretHasher::new(pepper)),
+            secret_hasher: Arc::new(SecretHasher::new(pepper.clone())),
             keys: Arc::new(SharedKeyring::new(keyring)),
             signing_algs: settings.keys.algorithms.clone().into(),
             documents: Arc::new(documents(&issuer, &settings)?),
             jwks_max_age_secs: settings.keys.jwks_max_age.as_secs(),
+            csrf: Arc::new(CsrfKey::derive(&pepper)),
+            session_policy: settings.session_policy,
+            password_policy: settings.password_policy,
+            hash_pool: Arc::new(HashPool::new(
+                settings.hash_concurrency,
+                settings.hash_queue,
+            )),
+            dummy_hash: dummy_hash(&deps)?,
         };
 
         let server = http_server(&settings, state.clone(), listener, shutdown)?;
@@ -281,6 +291,13 @@ pub async fn key_manager(
         settings: settings.keys.manager_settings(&settings.tokens),
         node_id,
     })
+}
+
+/// A hash of a random password, so that signing in as an unknown user costs as much as a wrong password.
+fn dummy_hash(deps: &Deps) -> Result<Arc<str>, StartupError> {
+    charter_core::password::dummy_hash(deps.rng.as_ref())
+        .map(Arc::from)
+        .map_err(|e| StartupError::Failed(e.to_string()))
 }
 
 /// The discovery documents, serialised once.

@@ -1,11 +1,12 @@
 //! Operational stores: [`Health`] for `/readyz`, [`Leases`] so that one node at a time runs a background job,
-//! and [`Housekeeping`] to delete what has expired.
+//! and [`Housekeeping`] to delete what has expired (and sign-in failures too old to count).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use charter_core::clock::Timestamp;
 use charter_core::store::{Health, Housekeeping, Leases, StoreError, SweepReport};
+use charter_core::throttle::ThrottlePolicy;
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityName, EntityTrait,
@@ -14,12 +15,28 @@ use sea_orm::{
 
 use crate::SeaStore;
 use crate::entity::{
-    authorization_codes, browser_sessions, leases, pending_authorizations, refresh_tokens,
+    authorization_codes, browser_sessions, leases, login_throttle, pending_authorizations,
+    refresh_tokens,
 };
 use crate::error::db_err;
 
 /// Bound on a sweep batch: drivers bind `LIMIT` as a signed 64-bit integer.
 const MAX_BATCH: u64 = i64::MAX as u64;
+
+/// How long a `login_throttle` row is kept after its last failure: the longest `forget_after` of the throttle
+/// policies (24 h, per account). Older failures no longer count under any policy, so the row is dead weight.
+pub(crate) const THROTTLE_RETENTION: Duration = Duration::from_secs(max_secs(
+    ThrottlePolicy::ACCOUNT.forget_after,
+    ThrottlePolicy::ADDRESS.forget_after,
+));
+
+const fn max_secs(a: Duration, b: Duration) -> u64 {
+    if a.as_secs() > b.as_secs() {
+        a.as_secs()
+    } else {
+        b.as_secs()
+    }
+}
 
 #[async_trait]
 impl Health for SeaStore {
@@ -86,6 +103,8 @@ impl Leases for SeaStore {
 #[async_trait]
 impl Housekeeping for SeaStore {
     async fn sweep_expired(&self, now: Timestamp, batch: u64) -> Result<SweepReport, StoreError> {
+        // Same boundary as `ThrottlePolicy::is_forgotten`: forgotten once last failure + retention <= now.
+        let throttle_cutoff = now.minus(THROTTLE_RETENTION).unix();
         let now = now.unix();
         let batch = batch.min(MAX_BATCH);
         let mut report = SweepReport::default();
@@ -123,6 +142,12 @@ impl Housekeeping for SeaStore {
             let n = sweep(self, Entity, Column::Name, expired, batch).await?;
             report.deleted.push(("leases", n));
         }
+        {
+            use login_throttle::{Column, Entity};
+            let forgotten = Condition::all().add(Column::LastFailureAt.lte(throttle_cutoff));
+            let n = sweep(self, Entity, Column::Key, forgotten, batch).await?;
+            report.deleted.push(("login_throttle", n));
+        }
         Ok(report)
     }
 }
@@ -152,4 +177,17 @@ where
         .await
         .map_err(db_err)?;
     Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_rows_outlive_every_policy() {
+        assert_eq!(THROTTLE_RETENTION, Duration::from_secs(24 * 3600));
+        for policy in [ThrottlePolicy::ACCOUNT, ThrottlePolicy::ADDRESS] {
+            assert!(policy.forget_after <= THROTTLE_RETENTION, "{policy:?}");
+        }
+    }
 }

@@ -11,6 +11,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod browser;
 pub mod keys;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use charter_storage::testing::TestDatabase;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use browser::hidden_input;
 pub use keys::PooledKeys;
 
 /// Which database a test runs on.

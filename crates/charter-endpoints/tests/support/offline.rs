@@ -7,14 +7,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use charter_core::client::{ClientRecord, SecretHashes};
 use charter_core::clock::SystemClock;
+use charter_core::csrf::CsrfKey;
 use charter_core::discovery::{Capabilities, ProviderMetadata};
 use charter_core::ids::{ClientId, Subject, Username};
 use charter_core::issuer::Issuer;
 use charter_core::keys::{KeyChange, KeyState, RewrappedKey, StoredKey};
 use charter_core::net::TrustedProxies;
+use charter_core::password::PasswordPolicy;
 use charter_core::random::SystemTokenGenerator;
 use charter_core::secret::{Pepper, SecretHasher};
+use charter_core::session::{Session, SessionPolicy};
 use charter_core::store::*;
+use charter_core::throttle::Failures;
 use charter_core::user::{User, UserCredentials};
 use charter_core::{StoreError, Timestamp};
 use charter_endpoints::{AppState, Documents, Precomputed};
@@ -104,6 +108,44 @@ impl KeyStore for OfflineStore {
         self.fail()
     }
     async fn rewrap_keys(&self, _: &[RewrappedKey]) -> Result<(), StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl SessionStore for OfflineStore {
+    async fn create_session(&self, _: &Session) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_session(&self, _: &str) -> Result<Option<Session>, StoreError> {
+        self.fail()
+    }
+    async fn touch_session(&self, _: &str, _: Timestamp, _: Timestamp) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn delete_session(&self, _: &str) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn delete_session_by_sid(&self, _: &Subject, _: &str) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn list_sessions(&self, _: &Subject) -> Result<Vec<Session>, StoreError> {
+        self.fail()
+    }
+    async fn delete_user_sessions(&self, _: &Subject, _: Option<&str>) -> Result<u64, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for OfflineStore {
+    async fn failures(&self, _: &str) -> Result<Failures, StoreError> {
+        self.fail()
+    }
+    async fn record_failure(&self, _: &str, _: Timestamp, _: bool) -> Result<Failures, StoreError> {
+        self.fail()
+    }
+    async fn clear_failures(&self, _: &str) -> Result<(), StoreError> {
         self.fail()
     }
 }
@@ -199,6 +241,11 @@ pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
             oauth_authorization_server: Precomputed::new(&metadata).unwrap(),
         }),
         jwks_max_age_secs: 900,
+        csrf: Arc::new(CsrfKey::derive(&Pepper::from_bytes(&[1; 32]))),
+        session_policy: SessionPolicy::default(),
+        password_policy: PasswordPolicy::default(),
+        hash_pool: Arc::new(charter_endpoints::hashing::HashPool::new(1, 1)),
+        dummy_hash: Arc::from("$argon2id$dummy"),
     };
     (state, store)
 }

@@ -19,6 +19,7 @@ use charter_core::issuer::Issuer;
 use charter_core::net::TrustedProxies;
 use charter_core::password::PasswordPolicy;
 use charter_core::secret::Pepper;
+use charter_core::session::SessionPolicy;
 use config::{Config, Environment, File, FileFormat};
 
 pub use keys::{KekSource, KeysSettings, LOGOUT_TOKEN_LIFETIME, TokenSettings};
@@ -120,6 +121,10 @@ pub struct Settings {
     pub server: ServerSettings,
     pub sweeper: SweeperSettings,
     pub password_policy: PasswordPolicy,
+    pub session_policy: SessionPolicy,
+    /// Concurrent password hashes (0 in the file means one per core) and the queue behind them.
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
 }
 
 impl Settings {
@@ -289,6 +294,32 @@ impl Settings {
             ));
         }
 
+        let session_policy = SessionPolicy {
+            idle_timeout: duration("sessions.idle_timeout", &raw.sessions.idle_timeout)?,
+            absolute_timeout: duration(
+                "sessions.absolute_timeout",
+                &raw.sessions.absolute_timeout,
+            )?,
+        };
+        if session_policy.idle_timeout < Duration::from_secs(60) {
+            return Err(ConfigError::new(
+                "sessions.idle_timeout",
+                "must be at least 1m",
+            ));
+        }
+        if session_policy.absolute_timeout < session_policy.idle_timeout {
+            return Err(ConfigError::new(
+                "sessions.absolute_timeout",
+                "must not be shorter than sessions.idle_timeout",
+            ));
+        }
+        let hash_concurrency = match raw.users.hash_concurrency {
+            0 => std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+            n => n,
+        };
+
         Ok(Self {
             issuer,
             listen,
@@ -303,6 +334,9 @@ impl Settings {
             server,
             sweeper,
             password_policy: PasswordPolicy { min_chars: min },
+            session_policy,
+            hash_concurrency,
+            hash_queue: raw.users.hash_queue,
         })
     }
 }

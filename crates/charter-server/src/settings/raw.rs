@@ -20,6 +20,13 @@ pub struct RawSettings {
     pub keys: RawKeys,
     pub tokens: RawTokens,
     pub users: RawUsers,
+    pub sessions: RawSessions,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawSessions {
+    pub idle_timeout: String,
+    pub absolute_timeout: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,4 +75,6 @@ pub struct RawSweeper {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawUsers {
     pub password_min_length: usize,
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
 }

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod consents;
 pub mod grants;
 pub mod leases;
+pub mod login_throttle;
 pub mod pending_authorizations;
 pub mod refresh_tokens;
 pub mod session_clients;

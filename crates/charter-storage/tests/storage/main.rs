@@ -14,5 +14,7 @@ mod connect;
 mod keys;
 mod migrations;
 mod ops;
+mod sessions;
 mod sweep;
+mod throttle;
 mod users;

@@ -6,8 +6,8 @@ use charter_core::clock::Timestamp;
 use charter_core::store::{ClientStore, Housekeeping, Leases};
 use charter_storage::SeaStore;
 use charter_storage::entity::{
-    authorization_codes, browser_sessions, grants, pending_authorizations, refresh_tokens,
-    session_clients,
+    authorization_codes, browser_sessions, grants, login_throttle, pending_authorizations,
+    refresh_tokens, session_clients,
 };
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 
@@ -114,6 +114,15 @@ async fn seed(store: &SeaStore, per_table: i64) {
         .exec_without_returning(db)
         .await
         .unwrap();
+        // Sign-in failures are forgotten a day after the last one.
+        login_throttle::Entity::insert(login_throttle::ActiveModel {
+            key: Set(format!("user:throttled-{i}")),
+            failures: Set(3),
+            last_failure_at: Set(expires_at - 24 * 3600),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
         let lease_expires = Timestamp::from_unix(expires_at);
         let ttl = Duration::from_secs(u64::try_from(lease_expires.unix() - T0.unix()).unwrap());
         assert!(
@@ -125,7 +134,7 @@ async fn seed(store: &SeaStore, per_table: i64) {
     }
 }
 
-async fn counts(store: &SeaStore) -> [u64; 6] {
+async fn counts(store: &SeaStore) -> [u64; 7] {
     let db = store.connection();
     [
         authorization_codes::Entity::find().count(db).await.unwrap(),
@@ -139,13 +148,14 @@ async fn counts(store: &SeaStore) -> [u64; 6] {
             .count(db)
             .await
             .unwrap(),
+        login_throttle::Entity::find().count(db).await.unwrap(),
         session_clients::Entity::find().count(db).await.unwrap(),
     ]
 }
 
 async fn sweeping_deletes_only_what_expired(store: SeaStore) {
     seed(&store, 4).await;
-    assert_eq!(counts(&store).await, [4, 4, 4, 4, 4, 4]);
+    assert_eq!(counts(&store).await, [4; 7]);
 
     // Before anything expires, nothing goes.
     let report = store
@@ -167,10 +177,11 @@ async fn sweeping_deletes_only_what_expired(store: SeaStore) {
             ("refresh_tokens", 3),
             ("pending_authorizations", 2),
             ("leases", 2),
+            ("login_throttle", 2),
         ]
     );
     // A session's client links go with it.
-    assert_eq!(counts(&store).await, [2, 1, 1, 2, 2, 1]);
+    assert_eq!(counts(&store).await, [2, 1, 1, 2, 2, 2, 1]);
     let survivor = browser_sessions::Entity::find_by_id("session-3")
         .one(store.connection())
         .await
@@ -191,7 +202,7 @@ async fn sweeping_respects_the_batch_size(store: SeaStore) {
 
     let report = store.sweep_expired(much_later, 3).await.unwrap();
     assert!(report.deleted.iter().all(|(_, n)| *n == 3), "{report:?}");
-    assert_eq!(counts(&store).await[..5], [7, 7, 7, 7, 7]);
+    assert_eq!(counts(&store).await[..6], [7; 6]);
 
     let report = store.sweep_expired(much_later, 0).await.unwrap();
     assert_eq!(report.total(), 0);
@@ -201,5 +212,5 @@ async fn sweeping_respects_the_batch_size(store: SeaStore) {
         rounds += 1;
     }
     assert_eq!(rounds, 3); // 7 left per table: 3 + 3 + 1
-    assert_eq!(counts(&store).await, [0; 6]);
+    assert_eq!(counts(&store).await, [0; 7]);
 }

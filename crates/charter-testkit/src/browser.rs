@@ -1,0 +1,78 @@
+//! Helpers for driving Charter's pages like a browser: users, form tokens, sign-in.
+
+use charter_core::accounts::{NewAccount, create_account};
+use charter_core::password::PasswordPolicy;
+use charter_core::random::SystemTokenGenerator;
+use charter_core::user::{Profile, User};
+use secrecy::SecretString;
+
+use crate::TestApp;
+
+/// The value of the hidden input `name` in a page.
+pub fn hidden_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    // The input's tag: from its `<` to its `>`.
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let v = tag.find("value=\"")? + "value=\"".len();
+    let len = tag[v..].find('"')?;
+    Some(
+        tag[v..v + len]
+            .replace("&amp;", "&")
+            .replace("&#x2f;", "/")
+            .replace("&#47;", "/"),
+    )
+}
+
+impl TestApp {
+    /// Creates a user directly in the store.
+    pub async fn create_user(&self, username: &str, password: &str) -> User {
+        let store = self.key_manager.store.clone();
+        create_account(
+            store.as_ref(),
+            &SystemTokenGenerator::new(),
+            self.clock.as_ref(),
+            &PasswordPolicy::default(),
+            NewAccount {
+                username: username.to_owned(),
+                password: SecretString::from(password.to_owned()),
+                profile: Profile {
+                    name: Some(format!("{username} Example")),
+                    email: Some(format!("{username}@example.com")),
+                    ..Profile::default()
+                },
+            },
+        )
+        .await
+        .expect("user created")
+    }
+
+    /// The CSRF token of the login page (also setting this client's CSRF cookie).
+    pub async fn login_csrf(&self) -> String {
+        let html = self.get("/login").await.text().await.unwrap();
+        hidden_input(&html, "csrf").expect("a csrf input on the login page")
+    }
+
+    /// Posts the login form with this client's cookie jar.
+    pub async fn post_login(&self, username: &str, password: &str) -> reqwest::Response {
+        let csrf = self.login_csrf().await;
+        self.client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in and checks it worked.
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        let res = self.post_login(username, password).await;
+        assert_eq!(res.status(), 303, "sign-in of {username} should succeed");
+    }
+}
