@@ -19,6 +19,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_initial_schema;
 mod m20261127_000002_login_throttle;
+mod m20261127_000003_code_binding;
 
 /// Every migration, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_initial_schema::Migration),
             Box::new(m20261127_000002_login_throttle::Migration),
+            Box::new(m20261127_000003_code_binding::Migration),
         ]
     }
 }

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod code_flow;
 mod health;
 mod keys;
 mod login;
+mod relying_party;
 mod sweeper;
 mod well_known;

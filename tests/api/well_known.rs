@@ -57,12 +57,27 @@ async fn discovery_is_truthful(backend: Backend) {
         assert_eq!(doc["request_parameter_supported"], false);
         assert_eq!(doc["request_uri_parameter_supported"], false);
         assert_eq!(doc["claims_parameter_supported"], false);
+        for (field, path) in [
+            ("authorization_endpoint", "/authorize"),
+            ("token_endpoint", "/token"),
+            ("userinfo_endpoint", "/userinfo"),
+        ] {
+            assert_eq!(doc[field], format!("{}{path}", app.issuer), "{field}");
+        }
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["authorization_code"])
+        );
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+        );
         // Nothing is promised that is not served yet.
         for absent in [
-            "authorization_endpoint",
-            "token_endpoint",
-            "userinfo_endpoint",
             "registration_endpoint",
+            "introspection_endpoint",
+            "revocation_endpoint",
+            "end_session_endpoint",
         ] {
             assert!(doc.get(absent).is_none(), "{absent} is not implemented yet");
         }

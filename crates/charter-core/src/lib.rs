@@ -19,6 +19,8 @@ pub mod client;
 pub mod clock;
 pub mod csrf;
 pub mod discovery;
+pub mod flow;
+pub mod grant;
 pub mod ids;
 pub mod issuer;
 pub mod keys;
@@ -31,6 +33,7 @@ pub mod secret;
 pub mod session;
 pub mod store;
 pub mod throttle;
+pub mod token;
 pub mod user;
 
 pub use clock::{Clock, SystemClock, Timestamp};

@@ -15,6 +15,7 @@ use thiserror::Error;
 
 use crate::client::{ClientRecord, SecretHashes};
 use crate::clock::Timestamp;
+use crate::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization};
 use crate::ids::{ClientId, Subject, Username};
 use crate::keys::{KeyChange, RewrappedKey, StoredKey};
 use crate::session::Session;
@@ -219,6 +220,58 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
 }
 
+/// Authorization requests parked while the user signs in and consents.
+#[async_trait]
+pub trait PendingStore: Send + Sync {
+    async fn create_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
+    /// The request, if it exists (expired or not: the caller checks `expires_at`).
+    async fn find_pending(&self, id_hash: &str)
+    -> Result<Option<PendingAuthorization>, StoreError>;
+    async fn delete_pending(&self, id_hash: &str) -> Result<bool, StoreError>;
+}
+
+/// Grants, codes, remembered consents, and which clients received ID tokens in which session.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError>;
+    async fn find_grant(&self, id: &str) -> Result<Option<Grant>, StoreError>;
+    /// Revokes one grant. Returns false when it did not exist or was already revoked.
+    async fn revoke_grant(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
+    /// Revokes every active grant of `user` for `client`. Returns how many.
+    async fn revoke_client_grants(
+        &self,
+        user: &Subject,
+        client: &ClientId,
+        now: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Stores a new code with its grant, in one transaction.
+    async fn create_code(&self, grant: &Grant, code: &AuthorizationCode) -> Result<(), StoreError>;
+    /// The code with this digest, used or not.
+    async fn find_code(&self, code_hash: &str) -> Result<Option<AuthorizationCode>, StoreError>;
+    /// Marks the code used if it was not yet (a conditional update). True for exactly one caller.
+    async fn consume_code(&self, code_hash: &str, now: Timestamp) -> Result<bool, StoreError>;
+
+    async fn find_consent(
+        &self,
+        user: &Subject,
+        client: &ClientId,
+    ) -> Result<Option<Consent>, StoreError>;
+    /// Creates or replaces the remembered consent of `user` for `client`.
+    async fn save_consent(&self, consent: &Consent) -> Result<(), StoreError>;
+    async fn delete_consent(&self, user: &Subject, client: &ClientId) -> Result<bool, StoreError>;
+    /// Every remembered consent of `user`, by client id.
+    async fn list_consents(&self, user: &Subject) -> Result<Vec<Consent>, StoreError>;
+
+    /// Records that `client` received an ID token in the session with digest `session_id_hash` (idempotent).
+    async fn record_session_client(
+        &self,
+        session_id_hash: &str,
+        client: &ClientId,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
 /// Everything a running Charter needs from its database.
 pub trait Store:
     UserStore
@@ -226,6 +279,8 @@ pub trait Store:
     + KeyStore
     + SessionStore
     + ThrottleStore
+    + PendingStore
+    + GrantStore
     + Health
     + Leases
     + Housekeeping
@@ -239,6 +294,8 @@ impl<T> Store for T where
         + KeyStore
         + SessionStore
         + ThrottleStore
+        + PendingStore
+        + GrantStore
         + Health
         + Leases
         + Housekeeping

@@ -12,6 +12,7 @@
 //! - [`pages`]: Charter's own pages — sign-in and the account page — with their security headers and CSRF.
 //! - [`hashing`]: password hashing off the async workers, concurrency capped.
 
+pub mod authorize;
 pub mod error;
 pub mod hashing;
 pub mod health;
@@ -19,6 +20,8 @@ pub mod origin;
 pub mod pages;
 pub mod request_id;
 pub mod state;
+pub mod token;
+pub mod userinfo;
 pub mod well_known;
 
 use actix_web::web;
@@ -44,6 +47,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/login", web::get().to(pages::login::show))
         .route("/login", web::post().to(pages::login::submit))
+        .route("/authorize", web::get().to(authorize::authorize))
+        .route("/authorize", web::post().to(authorize::authorize))
+        .route("/authorize/resume", web::get().to(authorize::resume))
+        .route("/token", web::post().to(token::token))
+        .route("/userinfo", web::get().to(userinfo::userinfo))
+        .route("/userinfo", web::post().to(userinfo::userinfo))
+        .route("/consent", web::get().to(pages::consent::show))
+        .route("/consent", web::post().to(pages::consent::submit))
         .route("/account", web::get().to(pages::account::show))
         .route(
             "/account/sessions/{sid}/end",

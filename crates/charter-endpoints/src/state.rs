@@ -45,6 +45,19 @@ pub struct AppState {
     pub hash_pool: Arc<crate::hashing::HashPool>,
     /// A valid hash of a random password, verified against for unknown users (equal timing).
     pub dummy_hash: Arc<str>,
+    /// Token lifetimes and algorithms.
+    pub tokens: TokenConfig,
+}
+
+/// How tokens are issued.
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    pub id_token_alg: SigningAlg,
+    pub access_token_alg: SigningAlg,
+    pub id_token_lifetime: std::time::Duration,
+    pub access_token_lifetime: std::time::Duration,
+    pub max_access_token_lifetime: std::time::Duration,
+    pub clock_skew: std::time::Duration,
 }
 
 /// A JSON document serialised once, with its ETag.

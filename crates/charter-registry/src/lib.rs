@@ -4,6 +4,9 @@
 //!   registration) into a validated [`charter_core::client::ClientMetadata`], or an RFC 7591 §3.2.2 error.
 //! - [`redirect`]: matching a redirect URI in an authorization request against the registered ones — exact string
 //!   comparison (RFC 9700 §4.1.3), with the one exception RFC 8252 §7.3 makes for native apps on loopback.
+//! - [`authorize`]: the rules of an authorization request (RFC 6749 §4.1, RFC 7636, OpenID Connect Core
+//!   §3.1.2): which errors are pages and which go back to the redirect URI, PKCE, `prompt`, `max_age`, and the
+//!   parameters of the authorization response (`iss`, RFC 9207).
 //! - [`service`]: registering a client and rotating its secret, shared by the CLI, the admin API and dynamic
 //!   registration; [`view`]: how a client is shown (RFC 7591 §3.2.1 names).
 //! - [`auth`]: client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1,
@@ -31,6 +34,7 @@
 //! ```
 
 pub mod auth;
+pub mod authorize;
 pub mod cache;
 pub mod metadata;
 pub mod redirect;

@@ -20,6 +20,7 @@ use charter_core::secret::SecretHasher;
 use charter_core::store::Store;
 use charter_core::{Clock, SystemClock};
 use charter_endpoints::hashing::HashPool;
+use charter_endpoints::state::TokenConfig;
 use charter_endpoints::{AppState, Documents, Precomputed};
 use charter_keys::SharedKeyring;
 use charter_keys::manager::{FreshKeys, KeyGenerator, KeyManager};
@@ -189,6 +190,14 @@ impl Application {
                 settings.hash_queue,
             )),
             dummy_hash: dummy_hash(&deps)?,
+            tokens: TokenConfig {
+                id_token_alg: settings.tokens.id_token_alg,
+                access_token_alg: settings.tokens.access_token_alg,
+                id_token_lifetime: settings.tokens.id_token_lifetime,
+                access_token_lifetime: settings.tokens.access_token_lifetime,
+                max_access_token_lifetime: settings.tokens.max_access_token_lifetime,
+                clock_skew: settings.tokens.clock_skew,
+            },
         };
 
         let server = http_server(&settings, state.clone(), listener, shutdown)?;
@@ -309,7 +318,14 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
             .iter()
             .map(|a| a.as_str().to_owned())
             .collect(),
-        ..Capabilities::default()
+        authorization_endpoint: true,
+        token_endpoint: true,
+        userinfo_endpoint: true,
+        token_endpoint_auth_methods: ["client_secret_basic", "client_secret_post", "none"]
+            .map(str::to_owned)
+            .to_vec(),
+        grant_types: vec!["authorization_code".to_owned()],
+        claims_parameter: false,
     };
     let metadata = ProviderMetadata::new(issuer, &caps);
     let fail = |e: serde_json::Error| {

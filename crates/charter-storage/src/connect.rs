@@ -12,8 +12,8 @@ use charter_core::StoreError;
 use charter_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::error::db_err;
@@ -184,6 +184,26 @@ impl SeaStore {
 
     pub(crate) fn db_backend(&self) -> DbBackend {
         self.db.get_database_backend()
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so a
+    /// concurrent writer waits for it (up to the busy timeout) rather than failing on a stale snapshot;
+    /// PostgreSQL ignores the option.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+            .map_err(db_err)
+    }
+}
+
+/// Rolls back a transaction whose work failed; the original error is what the caller reports.
+pub(crate) async fn rollback_after_error(txn: DatabaseTransaction) {
+    if let Err(err) = txn.rollback().await {
+        tracing::debug!(error = %err, "rolling back a failed transaction");
     }
 }
 

@@ -31,6 +31,26 @@ pub(crate) fn conflict_by(name: fn(&str) -> &'static str) -> impl FnOnce(DbErr) 
     move |err| classify(err, name)
 }
 
+/// Like [`conflict_by`], for writes whose foreign keys name rows the caller just loaded: a missing parent is
+/// a [`StoreError::Backend`] saying what does not exist (a bug or a race with a deletion, not a conflict the
+/// caller can act on).
+pub(crate) fn refused_as(
+    missing: &'static str,
+    name: fn(&str) -> &'static str,
+) -> impl FnOnce(DbErr) -> StoreError {
+    move |err| {
+        if let Some(SqlErr::ForeignKeyConstraintViolation(_)) = err.sql_err() {
+            return StoreError::Backend(format!("{missing} does not exist: {err}"));
+        }
+        classify(err, name)
+    }
+}
+
+/// Encoding a value for a JSON column failed (only possible for a bug in a `Serialize` impl).
+pub(crate) fn encode_err(what: &'static str) -> impl FnOnce(serde_json::Error) -> StoreError {
+    move |e| StoreError::Backend(format!("encoding {what}: {e}"))
+}
+
 /// A stored value that does not parse back into its domain type.
 pub(crate) fn corrupt(what: &'static str, detail: impl Display) -> StoreError {
     StoreError::Corrupt {

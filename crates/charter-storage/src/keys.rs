@@ -16,10 +16,10 @@ use charter_core::store::{KeyStore, StoreError};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::SeaStore;
+use crate::connect::rollback_after_error;
 use crate::entity::signing_keys::{self, Column};
 use crate::error::{conflict_as, corrupt, db_err};
 
@@ -67,28 +67,6 @@ impl KeyStore for SeaStore {
                 Err(err)
             }
         }
-    }
-}
-
-impl SeaStore {
-    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so a
-    /// concurrent writer waits for it (up to the busy timeout) rather than failing on a stale snapshot;
-    /// PostgreSQL ignores the option.
-    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        self.db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await
-            .map_err(db_err)
-    }
-}
-
-/// Rolls back a transaction whose work failed; the original error is what the caller reports.
-async fn rollback_after_error(txn: DatabaseTransaction) {
-    if let Err(err) = txn.rollback().await {
-        tracing::debug!(error = %err, "rolling back a failed signing-key transaction");
     }
 }
 

@@ -76,3 +76,26 @@ impl TestApp {
         assert_eq!(res.status(), 303, "sign-in of {username} should succeed");
     }
 }
+
+impl TestApp {
+    /// Registers a client as an operator would (the CLI's service function), returning its secret if any.
+    pub async fn register_client(
+        &self,
+        request: charter_registry::ClientRequest,
+    ) -> charter_registry::RegisteredClient {
+        let store = self.key_manager.store.clone();
+        let hasher = charter_core::secret::SecretHasher::new(
+            charter_core::secret::Pepper::from_base64(crate::TEST_PEPPER).expect("test pepper"),
+        );
+        charter_registry::register_client(
+            store.as_ref(),
+            &hasher,
+            &SystemTokenGenerator::new(),
+            self.clock.as_ref(),
+            request,
+            &charter_registry::RegistrationPolicy::operator(),
+        )
+        .await
+        .expect("client registered")
+    }
+}

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod assets;
 pub mod browser;
+pub mod consent;
 pub mod login;
 
 use actix_web::http::StatusCode;

@@ -9,6 +9,7 @@ use charter_core::client::{ClientRecord, SecretHashes};
 use charter_core::clock::SystemClock;
 use charter_core::csrf::CsrfKey;
 use charter_core::discovery::{Capabilities, ProviderMetadata};
+use charter_core::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization};
 use charter_core::ids::{ClientId, Subject, Username};
 use charter_core::issuer::Issuer;
 use charter_core::keys::{KeyChange, KeyState, RewrappedKey, StoredKey};
@@ -151,6 +152,69 @@ impl ThrottleStore for OfflineStore {
 }
 
 #[async_trait]
+impl PendingStore for OfflineStore {
+    async fn create_pending(&self, _: &PendingAuthorization) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_pending(&self, _: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+        self.fail()
+    }
+    async fn delete_pending(&self, _: &str) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl GrantStore for OfflineStore {
+    async fn create_grant(&self, _: &Grant) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_grant(&self, _: &str) -> Result<Option<Grant>, StoreError> {
+        self.fail()
+    }
+    async fn revoke_grant(&self, _: &str, _: Timestamp) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn revoke_client_grants(
+        &self,
+        _: &Subject,
+        _: &ClientId,
+        _: Timestamp,
+    ) -> Result<u64, StoreError> {
+        self.fail()
+    }
+    async fn create_code(&self, _: &Grant, _: &AuthorizationCode) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_code(&self, _: &str) -> Result<Option<AuthorizationCode>, StoreError> {
+        self.fail()
+    }
+    async fn consume_code(&self, _: &str, _: Timestamp) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn find_consent(&self, _: &Subject, _: &ClientId) -> Result<Option<Consent>, StoreError> {
+        self.fail()
+    }
+    async fn save_consent(&self, _: &Consent) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn delete_consent(&self, _: &Subject, _: &ClientId) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn list_consents(&self, _: &Subject) -> Result<Vec<Consent>, StoreError> {
+        self.fail()
+    }
+    async fn record_session_client(
+        &self,
+        _: &str,
+        _: &ClientId,
+        _: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
 impl Health for OfflineStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.fail()
@@ -246,6 +310,14 @@ pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
         password_policy: PasswordPolicy::default(),
         hash_pool: Arc::new(charter_endpoints::hashing::HashPool::new(1, 1)),
         dummy_hash: Arc::from("$argon2id$dummy"),
+        tokens: charter_endpoints::state::TokenConfig {
+            id_token_alg: SigningAlg::ES256,
+            access_token_alg: SigningAlg::ES256,
+            id_token_lifetime: std::time::Duration::from_secs(600),
+            access_token_lifetime: std::time::Duration::from_secs(600),
+            max_access_token_lifetime: std::time::Duration::from_secs(3600),
+            clock_skew: std::time::Duration::from_secs(120),
+        },
     };
     (state, store)
 }

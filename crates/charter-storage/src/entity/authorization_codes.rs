@@ -1,4 +1,5 @@
 //! The `authorization_codes` table. Authorization codes (RFC 6749 §4.1.2), keyed by the SHA-256 of the code; kept after use to detect replay.
+//! `amr` is a JSON array of strings; `redirect_uri_sent` and `resource` come from migration `m20261127_000003_code_binding`.
 
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +23,9 @@ pub struct Model {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    // Added by `m20261127_000003_code_binding`, after the initial schema's columns.
+    pub redirect_uri_sent: bool,
+    pub resource: Option<String>,
 }
 
 // Foreign keys live in the migrations; queries here never join through sea-orm relations.

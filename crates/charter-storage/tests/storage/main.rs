@@ -11,9 +11,11 @@ mod support;
 
 mod clients;
 mod connect;
+mod grants;
 mod keys;
 mod migrations;
 mod ops;
+mod pending;
 mod sessions;
 mod sweep;
 mod throttle;

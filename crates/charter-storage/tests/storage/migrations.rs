@@ -1,13 +1,19 @@
 //! The schema migrates up on a fresh database, down to nothing, and up again, on both backends.
 
+use charter_core::store::ClientStore;
 use charter_migrations::{Migrator, MigratorTrait};
 use charter_storage::SeaStore;
+use charter_storage::entity::{authorization_codes, grants};
 use charter_storage::testing::TestDatabase;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sea_orm_migration::SchemaManager;
+
+use crate::support::{T0, client, create_user};
 
 on_both_backends!(
     migrations_go_down_and_up_again,
-    migrating_twice_changes_nothing
+    migrating_twice_changes_nothing,
+    codes_from_before_the_code_binding_get_its_defaults,
 );
 
 const TABLES: [&str; 14] = [
@@ -38,12 +44,33 @@ async fn tables_present(store: &SeaStore) -> Vec<&'static str> {
     present
 }
 
+/// Whether `authorization_codes` has the columns of `m20261127_000003_code_binding`.
+async fn code_binding_columns(store: &SeaStore) -> [bool; 2] {
+    let manager = SchemaManager::new(store.connection());
+    let mut present = [false; 2];
+    for (i, column) in ["redirect_uri_sent", "resource"].into_iter().enumerate() {
+        present[i] = manager
+            .has_column("authorization_codes", column)
+            .await
+            .unwrap();
+    }
+    present
+}
+
 async fn migrations_go_down_and_up_again(store: SeaStore) {
     // The harness already migrated this fresh database up.
     assert_eq!(tables_present(&store).await, TABLES);
+    assert_eq!(code_binding_columns(&store).await, [true, true]);
 
-    // The latest migration alone: only its table goes, and it comes back.
+    // The latest migration alone: only its columns go, and they come back.
     Migrator::down(store.connection(), Some(1)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES);
+    assert_eq!(code_binding_columns(&store).await, [false, false]);
+    Migrator::up(store.connection(), None).await.unwrap();
+    assert_eq!(code_binding_columns(&store).await, [true, true]);
+
+    // The two latest: the throttle table goes too.
+    Migrator::down(store.connection(), Some(2)).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
     Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
@@ -64,6 +91,46 @@ async fn migrations_go_down_and_up_again(store: SeaStore) {
 async fn migrating_twice_changes_nothing(store: SeaStore) {
     store.migrate().await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
+}
+
+/// A code stored before `m20261127_000003_code_binding` reads as "redirect_uri not sent, no resource".
+async fn codes_from_before_the_code_binding_get_its_defaults(store: SeaStore) {
+    let db = store.connection();
+    let user = create_user(&store, "alice").await;
+    store.create_client(&client("app")).await.unwrap();
+    grants::Entity::insert(grants::ActiveModel {
+        id: Set("grant-1".into()),
+        user_sub: Set(Some(user.sub.to_string())),
+        client_id: Set("app".into()),
+        scope: Set("openid".into()),
+        session_sid: Set(None),
+        offline_access: Set(false),
+        created_at: Set(T0.unix()),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+
+    Migrator::down(db, Some(1)).await.unwrap();
+    // The entity has the new columns, so the old-shaped row is written by hand.
+    let sql = format!(
+        "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_sub, redirect_uri, scope, \
+         auth_time, created_at, expires_at) VALUES ('code-1', 'grant-1', 'app', '{}', \
+         'https://app.example/cb', 'openid', {t}, {t}, {t})",
+        user.sub,
+        t = T0.unix(),
+    );
+    db.execute_unprepared(&sql).await.unwrap();
+    Migrator::up(db, None).await.unwrap();
+
+    let row = authorization_codes::Entity::find_by_id("code-1")
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.redirect_uri_sent);
+    assert_eq!(row.resource, None);
 }
 
 /// Two nodes starting at once on a fresh database: both succeed, and the schema is there once.

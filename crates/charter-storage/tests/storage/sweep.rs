@@ -64,6 +64,8 @@ async fn seed(store: &SeaStore, per_table: i64) {
             created_at: Set(T0.unix()),
             expires_at: Set(expires_at),
             used_at: Set(None),
+            redirect_uri_sent: Set(false),
+            resource: Set(None),
         })
         .exec_without_returning(db)
         .await
