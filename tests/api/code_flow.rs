@@ -95,7 +95,18 @@ async fn run_browser(
     user: &str,
     decision: &str,
 ) -> Response {
-    let mut res = b.get(start).send().await.unwrap();
+    let res = b.get(start).send().await.unwrap();
+    run_browser_from(app, b, res, user, decision).await
+}
+
+/// Like [`run_browser`], from a response already received.
+async fn run_browser_from(
+    app: &TestApp,
+    b: &Client,
+    mut res: Response,
+    user: &str,
+    decision: &str,
+) -> Response {
     for _ in 0..8 {
         if res.status() != 303 {
             return res;
@@ -617,7 +628,236 @@ async fn token_endpoint_errors(backend: Backend) {
     app.stop().await;
 }
 
+async fn revoking_access_from_the_account_page_ends_the_apps_tokens(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    let rp = confidential(&app).await;
+    let b = browser();
+    let code = code_for(&app, &b, &rp, &[]).await;
+    let tokens: Value = redeem(&app, &rp, &code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, at).await.status(), 200);
+
+    let page = b
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Web App"),
+        "the connected application is listed"
+    );
+    assert!(page.contains(&format!("/account/apps/{}/revoke", rp.id)));
+    let csrf = hidden_input(&page, "csrf").unwrap();
+    let res = b
+        .post(app.url(&format!("/account/apps/{}/revoke", rp.id)))
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        userinfo(&app, at).await.status(),
+        401,
+        "its tokens stop working at once"
+    );
+    let page = b
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(&format!("/account/apps/{}/revoke", rp.id)));
+    // The consent is forgotten: the next authorization asks again.
+    let res = b.get(authorize_url(&app, &rp, &[])).send().await.unwrap();
+    assert!(location(&res).starts_with("/consent"));
+    app.stop().await;
+}
+
+/// The OpenID Basic test plan behaviours: prompt=login, max_age, id_token_hint, login_hint, unknown
+/// parameters, no nonce, a POST authorization request, client_secret_post.
+async fn basic_plan_behaviours(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    app.create_user("bob", PW).await;
+    let rp = confidential(&app).await;
+    let b = browser();
+    let code = code_for(
+        &app,
+        &b,
+        &rp,
+        &[
+            ("unknown_param", "x"),
+            ("acr_values", "urn:x"),
+            ("display", "popup"),
+        ],
+    )
+    .await;
+    let tokens: Value = redeem(&app, &rp, &code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alice_id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    let first_auth_time = claims(&alice_id_token)["auth_time"].clone();
+
+    // prompt=login and max_age=0 send a signed-in user back to the sign-in page.
+    for extra in [[("prompt", "login")], [("max_age", "0")]] {
+        let res = b
+            .get(authorize_url(&app, &rp, &extra))
+            .send()
+            .await
+            .unwrap();
+        assert!(location(&res).starts_with("/login"), "{extra:?}");
+    }
+    // ...and a fresh sign-in satisfies them, with a later auth_time.
+    app.clock.advance(Duration::from_secs(5));
+    let code = code_for(&app, &b, &rp, &[("max_age", "0")]).await;
+    let tokens: Value = redeem(&app, &rp, &code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let auth_time = claims(tokens["id_token"].as_str().unwrap())["auth_time"].clone();
+    assert!(
+        auth_time.as_i64() > first_auth_time.as_i64(),
+        "re-authenticated"
+    );
+
+    // id_token_hint: the signed-in user passes; another user's hint with prompt=none is login_required.
+    let res = b
+        .get(authorize_url(
+            &app,
+            &rp,
+            &[("prompt", "none"), ("id_token_hint", &alice_id_token)],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(get(&query(&location(&res)), "code").is_some());
+    let other = browser();
+    let rp_bob_code =
+        run_browser(&app, &other, &authorize_url(&app, &rp, &[]), "bob", "allow").await;
+    let bob_code = get(&query(&location(&rp_bob_code)), "code")
+        .unwrap()
+        .to_owned();
+    let bob: Value = redeem(&app, &rp, &bob_code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = b
+        .get(authorize_url(
+            &app,
+            &rp,
+            &[
+                ("prompt", "none"),
+                ("id_token_hint", bob["id_token"].as_str().unwrap()),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&query(&location(&res)), "error"),
+        Some("login_required")
+    );
+    let res = b
+        .get(authorize_url(
+            &app,
+            &rp,
+            &[("id_token_hint", "not.a.token")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&query(&location(&res)), "error"),
+        Some("invalid_request")
+    );
+
+    // login_hint pre-fills the username.
+    let res = browser()
+        .get(authorize_url(&app, &rp, &[("login_hint", "carol")]))
+        .send()
+        .await
+        .unwrap();
+    let page = browser()
+        .get(app.url(&location(&res)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"value="carol""#));
+
+    // A POST authorization request without a nonce; client_secret_post at the token endpoint.
+    let secret_post = app
+        .register_client(ClientRequest {
+            client_name: Some("Post".into()),
+            redirect_uris: vec![REDIRECT.into()],
+            token_endpoint_auth_method: Some("client_secret_post".into()),
+            ..ClientRequest::default()
+        })
+        .await;
+    let id = secret_post.record.client.id.to_string();
+    let res = b
+        .post(app.url("/authorize"))
+        .form(&[
+            ("response_type", "code"),
+            ("client_id", &id),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let res = run_browser_from(&app, &b, res, "alice", "allow").await;
+    let code = get(&query(&location(&res)), "code").unwrap().to_owned();
+    let secret = secret_post.secret.unwrap();
+    let res = app
+        .client
+        .post(app.url("/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let tokens: Value = res.json().await.unwrap();
+    assert!(
+        claims(tokens["id_token"].as_str().unwrap())
+            .get("nonce")
+            .is_none()
+    );
+    app.stop().await;
+}
+
 backend_tests!(
+    basic_plan_behaviours,
+    revoking_access_from_the_account_page_ends_the_apps_tokens,
     the_whole_flow,
     a_replayed_code_revokes_what_it_issued,
     code_binding_is_checked,

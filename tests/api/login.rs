@@ -146,7 +146,7 @@ async fn signing_in_starts_a_fresh_server_side_session(backend: Backend) {
 
     // Signing in again (the form posted from a signed-in browser): a new id; the old one no longer works
     // (fixation).
-    let token = csrf(&app, &b, "/account").await;
+    let token = csrf(&app, &b, "/login").await;
     let res = b
         .post(app.url("/login"))
         .form(&[("username", "alice"), ("password", PW), ("csrf", &token)])

@@ -42,7 +42,10 @@ pub fn decide(
                 .id_token_hint_sub
                 .as_ref()
                 .is_some_and(|sub| *sub != s.user_sub);
-            let too_old = request.max_age.is_some_and(|max| s.age(now) > max);
+            // max_age=0 demands a fresh authentication however recent the session (like prompt=login).
+            let too_old = request
+                .max_age
+                .is_some_and(|max| max == 0 || s.age(now) > max);
             let forced = prompt.login || prompt.select_account;
             hint_mismatch || ((too_old || forced) && !authenticated_since_request(s))
         }

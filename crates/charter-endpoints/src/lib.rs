@@ -65,6 +65,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(pages::account::sign_out_everywhere),
         )
         .route(
+            "/account/apps/{client_id}/revoke",
+            web::post().to(pages::account::revoke_app),
+        )
+        .route(
             "/account/password",
             web::post().to(pages::account::change_password),
         );

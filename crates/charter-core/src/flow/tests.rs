@@ -117,6 +117,7 @@ fn decision_table() {
     let now = Timestamp::from_unix(1100);
     let parked = Some(Timestamp::from_unix(1050));
     let fresh = session(&alice, 1060);
+    let this_second = session(&alice, 1100);
 
     // (name, request, skip_consent, session, consent, parked_at, expected)
     type Case<'a> = (
@@ -263,6 +264,15 @@ fn decision_table() {
             Some(&full),
             None,
             Next::Issue,
+        ),
+        (
+            "max_age=0 on a session of this very second",
+            request(plain, Some(0), None),
+            false,
+            Some(&this_second),
+            Some(&full),
+            None,
+            Next::Login,
         ),
         (
             "max_age exceeded",

@@ -1,14 +1,17 @@
 //! `/account`: every trust the user has granted, and the means to end it — their sessions (one by one, or
-//! everywhere) and their password. ("Choose the simplest mechanism that you can explain, revoke, and sleep
-//! with", made visible.) Connected applications join this page with the authorization-code flow.
+//! everywhere), the applications they allowed ("Revoke access" forgets the consent and revokes every grant, so
+//! the application's tokens stop working at once), and their password. ("Choose the simplest mechanism that you
+//! can explain, revoke, and sleep with", made visible.)
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use charter_core::Timestamp;
+use charter_core::client::Registration;
+use charter_core::ids::ClientId;
 use charter_core::password::{self, Verification};
 use charter_core::session::Session;
-use charter_ui::{AccountView, SessionRow};
+use charter_ui::{AccountView, AppRow, SessionRow};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -101,10 +104,28 @@ pub async fn show(
             sid: s.sid,
         })
         .collect();
+    let mut apps = Vec::new();
+    for consent in state.store.list_consents(&me.user.sub).await? {
+        let Some(record) = state.clients.get(&consent.client_id).await? else {
+            continue;
+        };
+        let client = &record.client;
+        apps.push(AppRow {
+            client_id: client.id.to_string(),
+            name: if client.metadata.client_name.is_empty() {
+                client.id.to_string()
+            } else {
+                client.metadata.client_name.clone()
+            },
+            scopes: consent.scope.iter().map(|s| s.to_string()).collect(),
+            unverified: client.registration == Registration::Dynamic,
+        });
+    }
     // Notices come from a fixed set, never echoed from the URL.
     let notice = match query.notice.as_deref() {
         Some("password-changed") => Some(t.password_changed),
         Some("session-ended") => Some(t.session_ended),
+        Some("app-revoked") => Some(t.app_revoked),
         _ => None,
     };
     let view = AccountView {
@@ -113,7 +134,7 @@ pub async fn show(
         username: me.user.username.to_string(),
         name: me.user.profile.name.clone(),
         sessions,
-        apps: Vec::new(),
+        apps,
         notice,
         error: None,
     };
@@ -198,6 +219,30 @@ pub async fn sign_out_everywhere(
     );
     let _ = res.add_cookie(&removal(&state, session_cookie_name(&state)));
     Ok(res)
+}
+
+/// "Revoke access": forgets the consent and revokes every grant of this user to the client, so its codes and
+/// tokens stop working at once.
+pub async fn revoke_app(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client_id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, me) = match authorised(&req, &state, &form.csrf).await? {
+        Ok(v) => v,
+        Err(res) => return Ok(res),
+    };
+    if let Ok(client) = ClientId::parse(&client_id) {
+        let now = state.clock.now();
+        state.store.delete_consent(&me.user.sub, &client).await?;
+        let revoked = state
+            .store
+            .revoke_client_grants(&me.user.sub, &client, now)
+            .await?;
+        tracing::info!(sub = %me.user.sub, client_id = %client, revoked, "access revoked from the account page");
+    }
+    Ok(see_other("/account?notice=app-revoked"))
 }
 
 #[derive(Deserialize)]

@@ -88,13 +88,9 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // The form is shown even to a signed-in browser: re-authentication (prompt=login, max_age) and switching
+    // accounts both start here.
     let browser = Browser::load(&req, &state).await?;
-    if browser.signed_in.is_some() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, destination(query.return_to.as_deref())))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish());
-    }
     let hint = query.login_hint.as_deref().unwrap_or("");
     Ok(render(
         &state,
