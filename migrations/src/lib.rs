@@ -20,6 +20,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_initial_schema;
 mod m20261127_000002_login_throttle;
 mod m20261127_000003_code_binding;
+mod m20261127_000004_grant_auth_time;
 
 /// Every migration, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_initial_schema::Migration),
             Box::new(m20261127_000002_login_throttle::Migration),
             Box::new(m20261127_000003_code_binding::Migration),
+            Box::new(m20261127_000004_grant_auth_time::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod code_flow;
 mod health;
 mod keys;
 mod login;
+mod refresh;
 mod relying_party;
 mod sweeper;
 mod well_known;

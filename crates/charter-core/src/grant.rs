@@ -77,6 +77,8 @@ pub struct Grant {
     pub offline_access: bool,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// When the user authenticated for this grant (the `auth_time` of its ID tokens, refreshes included).
+    pub auth_time: Option<Timestamp>,
 }
 
 impl Grant {
@@ -117,4 +119,27 @@ pub struct Consent {
     pub scope: ScopeSet,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A refresh token as stored (only its digest identifies it): opaque, 256-bit, rotated at every use. A used
+/// one presented again is a replay, which revokes its whole grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    pub grant_id: String,
+    pub client_id: ClientId,
+    pub scope: ScopeSet,
+    pub created_at: Timestamp,
+    /// Unused for this long, it expires (sliding with every rotation).
+    pub idle_expires_at: Timestamp,
+    /// It expires at this time in any case (carried over from the first token of the grant).
+    pub expires_at: Timestamp,
+    /// Set when it was exchanged for a new one.
+    pub used_at: Option<Timestamp>,
+}
+
+impl RefreshToken {
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        !self.idle_expires_at.has_passed(now) && !self.expires_at.has_passed(now)
+    }
 }

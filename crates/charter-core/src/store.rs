@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::client::{ClientRecord, SecretHashes};
 use crate::clock::Timestamp;
-use crate::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization};
+use crate::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization, RefreshToken};
 use crate::ids::{ClientId, Subject, Username};
 use crate::keys::{KeyChange, RewrappedKey, StoredKey};
 use crate::session::Session;
@@ -272,6 +272,21 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Refresh tokens, by the digest of the token.
+#[async_trait]
+pub trait RefreshStore: Send + Sync {
+    async fn create_refresh(&self, token: &RefreshToken) -> Result<(), StoreError>;
+    async fn find_refresh(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
+    /// In one transaction: marks `old_hash` used if it was not yet (a conditional update) and stores `new`.
+    /// False, with nothing stored, when `old_hash` was already used: exactly one of concurrent rotations wins.
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new: &RefreshToken,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Everything a running Charter needs from its database.
 pub trait Store:
     UserStore
@@ -281,6 +296,7 @@ pub trait Store:
     + ThrottleStore
     + PendingStore
     + GrantStore
+    + RefreshStore
     + Health
     + Leases
     + Housekeeping
@@ -296,6 +312,7 @@ impl<T> Store for T where
         + ThrottleStore
         + PendingStore
         + GrantStore
+        + RefreshStore
         + Health
         + Leases
         + Housekeeping

@@ -384,6 +384,7 @@ pub async fn issue_code(
         offline_access: request.scope.contains("offline_access"),
         created_at: now,
         revoked_at: None,
+        auth_time: Some(me.session.auth_time),
     };
     let code = state.rng.token(sizes::CODE);
     let stored = AuthorizationCode {

@@ -58,6 +58,8 @@ pub struct TokenConfig {
     pub access_token_lifetime: std::time::Duration,
     pub max_access_token_lifetime: std::time::Duration,
     pub clock_skew: std::time::Duration,
+    pub refresh_token_idle_lifetime: std::time::Duration,
+    pub refresh_token_absolute_lifetime: std::time::Duration,
 }
 
 /// A JSON document serialised once, with its ETag.

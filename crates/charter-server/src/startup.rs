@@ -197,6 +197,8 @@ impl Application {
                 access_token_lifetime: settings.tokens.access_token_lifetime,
                 max_access_token_lifetime: settings.tokens.max_access_token_lifetime,
                 clock_skew: settings.tokens.clock_skew,
+                refresh_token_idle_lifetime: settings.tokens.refresh_token_idle_lifetime,
+                refresh_token_absolute_lifetime: settings.tokens.refresh_token_absolute_lifetime,
             },
         };
 
@@ -324,7 +326,7 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
         token_endpoint_auth_methods: ["client_secret_basic", "client_secret_post", "none"]
             .map(str::to_owned)
             .to_vec(),
-        grant_types: vec!["authorization_code".to_owned()],
+        grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
         claims_parameter: false,
     };
     let metadata = ProviderMetadata::new(issuer, &caps);

@@ -191,6 +191,7 @@ fn grant_row(grant: &Grant) -> grants::ActiveModel {
         offline_access: Set(grant.offline_access),
         created_at: Set(grant.created_at.unix()),
         revoked_at: Set(grant.revoked_at.map(Timestamp::unix)),
+        auth_time: Set(grant.auth_time.map(Timestamp::unix)),
     }
 }
 
@@ -208,6 +209,7 @@ fn to_grant(row: grants::Model) -> Result<Grant, StoreError> {
         offline_access: row.offline_access,
         created_at: Timestamp::from_unix(row.created_at),
         revoked_at: row.revoked_at.map(Timestamp::from_unix),
+        auth_time: row.auth_time.map(Timestamp::from_unix),
     })
 }
 

@@ -9,7 +9,7 @@ use charter_core::client::{ClientRecord, SecretHashes};
 use charter_core::clock::SystemClock;
 use charter_core::csrf::CsrfKey;
 use charter_core::discovery::{Capabilities, ProviderMetadata};
-use charter_core::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization};
+use charter_core::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization, RefreshToken};
 use charter_core::ids::{ClientId, Subject, Username};
 use charter_core::issuer::Issuer;
 use charter_core::keys::{KeyChange, KeyState, RewrappedKey, StoredKey};
@@ -215,6 +215,24 @@ impl GrantStore for OfflineStore {
 }
 
 #[async_trait]
+impl RefreshStore for OfflineStore {
+    async fn create_refresh(&self, _: &RefreshToken) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_refresh(&self, _: &str) -> Result<Option<RefreshToken>, StoreError> {
+        self.fail()
+    }
+    async fn rotate_refresh(
+        &self,
+        _: &str,
+        _: &RefreshToken,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
 impl Health for OfflineStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.fail()
@@ -317,6 +335,8 @@ pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
             access_token_lifetime: std::time::Duration::from_secs(600),
             max_access_token_lifetime: std::time::Duration::from_secs(3600),
             clock_skew: std::time::Duration::from_secs(120),
+            refresh_token_idle_lifetime: std::time::Duration::from_secs(30 * 86_400),
+            refresh_token_absolute_lifetime: std::time::Duration::from_secs(180 * 86_400),
         },
     };
     (state, store)

@@ -35,6 +35,8 @@ pub struct TokenSettings {
     pub access_token_lifetime: Duration,
     pub max_access_token_lifetime: Duration,
     pub clock_skew: Duration,
+    pub refresh_token_idle_lifetime: Duration,
+    pub refresh_token_absolute_lifetime: Duration,
 }
 
 /// Logout tokens live two minutes (OpenID Back-Channel Logout §2.4 asks for a short lifetime).
@@ -137,7 +139,21 @@ pub(super) fn tokens(raw: &RawTokens, keys: &KeysSettings) -> Result<TokenSettin
             &raw.max_access_token_lifetime,
         )?,
         clock_skew: duration("tokens.clock_skew", &raw.clock_skew)?,
+        refresh_token_idle_lifetime: duration(
+            "tokens.refresh_token_idle_lifetime",
+            &raw.refresh_token_idle_lifetime,
+        )?,
+        refresh_token_absolute_lifetime: duration(
+            "tokens.refresh_token_absolute_lifetime",
+            &raw.refresh_token_absolute_lifetime,
+        )?,
     };
+    if t.refresh_token_idle_lifetime > t.refresh_token_absolute_lifetime {
+        return Err(ConfigError::new(
+            "tokens.refresh_token_idle_lifetime",
+            "must not exceed tokens.refresh_token_absolute_lifetime",
+        ));
+    }
     for (key, a) in [
         ("tokens.id_token_alg", t.id_token_alg),
         ("tokens.access_token_alg", t.access_token_alg),

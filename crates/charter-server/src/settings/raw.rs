@@ -47,6 +47,8 @@ pub struct RawTokens {
     pub access_token_lifetime: String,
     pub max_access_token_lifetime: String,
     pub clock_skew: String,
+    pub refresh_token_idle_lifetime: String,
+    pub refresh_token_absolute_lifetime: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,6 +14,7 @@ pub struct Model {
     pub offline_access: bool,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    pub auth_time: Option<i64>,
 }
 
 // Foreign keys live in the migrations; queries here never join through sea-orm relations.

@@ -66,6 +66,7 @@ fn grant(id: &str, user: &Subject, client: &ClientId) -> Grant {
         offline_access: false,
         created_at: at(10),
         revoked_at: None,
+        auth_time: Some(at(5)),
     }
 }
 

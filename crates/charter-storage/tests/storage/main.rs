@@ -16,6 +16,7 @@ mod keys;
 mod migrations;
 mod ops;
 mod pending;
+mod refresh;
 mod sessions;
 mod sweep;
 mod throttle;

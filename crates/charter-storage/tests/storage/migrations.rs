@@ -62,15 +62,21 @@ async fn migrations_go_down_and_up_again(store: SeaStore) {
     assert_eq!(tables_present(&store).await, TABLES);
     assert_eq!(code_binding_columns(&store).await, [true, true]);
 
-    // The latest migration alone: only its columns go, and they come back.
+    // The latest migration alone (grants.auth_time): the code-binding columns stay.
     Migrator::down(store.connection(), Some(1)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES);
+    assert_eq!(code_binding_columns(&store).await, [true, true]);
+    Migrator::up(store.connection(), None).await.unwrap();
+
+    // The two latest: the code-binding columns go, and they come back.
+    Migrator::down(store.connection(), Some(2)).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
     assert_eq!(code_binding_columns(&store).await, [false, false]);
     Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(code_binding_columns(&store).await, [true, true]);
 
-    // The two latest: the throttle table goes too.
-    Migrator::down(store.connection(), Some(2)).await.unwrap();
+    // The three latest: the throttle table goes too.
+    Migrator::down(store.connection(), Some(3)).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
     Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
@@ -107,12 +113,13 @@ async fn codes_from_before_the_code_binding_get_its_defaults(store: SeaStore) {
         offline_access: Set(false),
         created_at: Set(T0.unix()),
         revoked_at: Set(None),
+        auth_time: Set(None),
     })
     .exec_without_returning(db)
     .await
     .unwrap();
 
-    Migrator::down(db, Some(1)).await.unwrap();
+    Migrator::down(db, Some(2)).await.unwrap();
     // The entity has the new columns, so the old-shaped row is written by hand.
     let sql = format!(
         "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_sub, redirect_uri, scope, \

@@ -37,6 +37,7 @@ async fn seed(store: &SeaStore, per_table: i64) {
         offline_access: Set(true),
         created_at: Set(T0.unix()),
         revoked_at: Set(None),
+        auth_time: Set(None),
     })
     .exec_without_returning(db)
     .await

@@ -1,0 +1,333 @@
+//! Refresh tokens: issued with offline_access, rotated at every use, bound to their client, down-scoping only,
+//! idle expiry, and reuse (including a race) revoking the whole grant.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use charter_registry::ClientRequest;
+use charter_testkit::{Backend, TestApp, backend_tests, hidden_input, spawn_app};
+use reqwest::{Client, Response};
+use serde_json::Value;
+use url::Url;
+
+const PW: &str = "correct horse battery staple";
+const REDIRECT: &str = "https://app.example/cb";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Rp {
+    id: String,
+    secret: String,
+}
+
+async fn client(app: &TestApp, grants: &[&str]) -> Rp {
+    let c = app
+        .register_client(ClientRequest {
+            client_name: Some("App".into()),
+            redirect_uris: vec![REDIRECT.into()],
+            grant_types: Some(grants.iter().map(|g| (*g).to_owned()).collect()),
+            scope: Some("openid profile offline_access".into()),
+            ..ClientRequest::default()
+        })
+        .await;
+    Rp {
+        id: c.record.client.id.to_string(),
+        secret: c.secret.unwrap(),
+    }
+}
+
+/// Signs alice in, consents, and redeems the code.
+async fn tokens(app: &TestApp, rp: &Rp, scope: &str) -> Value {
+    let b = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut url = Url::parse(&app.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &rp.id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", scope)
+        .append_pair("nonce", "n1")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+    let mut res = b.get(url.as_str()).send().await.unwrap();
+    let code = loop {
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        if to.starts_with(REDIRECT) {
+            break Url::parse(&to)
+                .unwrap()
+                .query_pairs()
+                .find(|(k, _)| k == "code")
+                .unwrap()
+                .1
+                .into_owned();
+        }
+        res = if to.starts_with("/login") {
+            let page = b
+                .get(app.url(&to))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let form = [
+                ("username", "alice".to_owned()),
+                ("password", PW.to_owned()),
+                ("csrf", hidden_input(&page, "csrf").unwrap()),
+                ("return_to", hidden_input(&page, "return_to").unwrap()),
+            ];
+            b.post(app.url("/login")).form(&form).send().await.unwrap()
+        } else if to.starts_with("/consent") {
+            let page = b
+                .get(app.url(&to))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let form = [
+                ("csrf", hidden_input(&page, "csrf").unwrap()),
+                ("request_id", hidden_input(&page, "request_id").unwrap()),
+                ("decision", "allow".to_owned()),
+            ];
+            b.post(app.url("/consent"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        } else {
+            b.get(app.url(&to)).send().await.unwrap()
+        };
+    };
+    let res = app
+        .client
+        .post(app.url("/token"))
+        .basic_auth(&rp.id, Some(&rp.secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn refresh(app: &TestApp, rp: &Rp, token: &str, scope: Option<&str>) -> Response {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
+    if let Some(s) = scope {
+        form.push(("scope", s));
+    }
+    app.client
+        .post(app.url("/token"))
+        .basic_auth(&rp.id, Some(&rp.secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn claims(jwt: &str) -> Value {
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+async fn error(res: Response) -> String {
+    res.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn userinfo_status(app: &TestApp, at: &str) -> u16 {
+    app.client
+        .get(app.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn rotation_and_reuse_detection(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    let rp = client(&app, &["authorization_code", "refresh_token"]).await;
+
+    // Without offline_access an OpenID request gets no refresh token.
+    let t = tokens(&app, &rp, "openid profile").await;
+    assert!(t.get("refresh_token").is_none());
+
+    let first = tokens(&app, &rp, "openid profile offline_access").await;
+    let rt1 = first["refresh_token"].as_str().unwrap().to_owned();
+    assert!(rt1.len() >= 43, "256-bit opaque token");
+    let auth_time = claims(first["id_token"].as_str().unwrap())["auth_time"].clone();
+
+    app.clock.advance(Duration::from_secs(60));
+    let res = refresh(&app, &rp, &rt1, None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let second: Value = res.json().await.unwrap();
+    let rt2 = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rt1, rt2, "rotated");
+    let id = claims(second["id_token"].as_str().unwrap());
+    assert_eq!(
+        id["auth_time"], auth_time,
+        "the original authentication time"
+    );
+    assert!(id.get("nonce").is_none(), "no nonce on a refresh");
+    assert_eq!(
+        id["sub"],
+        claims(first["id_token"].as_str().unwrap())["sub"]
+    );
+    let at2 = second["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo_status(&app, &at2).await, 200);
+
+    // Down-scoping is fine, up-scoping is not.
+    let res = refresh(&app, &rp, &rt2, Some("openid profile email")).await;
+    assert_eq!(error(res).await, "invalid_scope");
+    let res = refresh(&app, &rp, &rt2, Some("openid")).await;
+    assert_eq!(res.status(), 200);
+    let third: Value = res.json().await.unwrap();
+    assert_eq!(third["scope"], "openid");
+    let rt3 = third["refresh_token"].as_str().unwrap().to_owned();
+
+    // Reusing a rotated token: invalid_grant, and the whole family dies.
+    assert_eq!(
+        error(refresh(&app, &rp, &rt1, None).await).await,
+        "invalid_grant"
+    );
+    assert_eq!(
+        error(refresh(&app, &rp, &rt3, None).await).await,
+        "invalid_grant",
+        "the newest token too"
+    );
+    assert_eq!(
+        userinfo_status(&app, &at2).await,
+        401,
+        "and its access tokens"
+    );
+    app.stop().await;
+}
+
+async fn bound_to_client_and_expiring(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    let rp = client(&app, &["authorization_code", "refresh_token"]).await;
+    let other = client(&app, &["authorization_code", "refresh_token"]).await;
+    let no_refresh = client(&app, &["authorization_code"]).await;
+    let t = tokens(&app, &rp, "openid offline_access").await;
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+
+    assert_eq!(
+        error(refresh(&app, &other, &rt, None).await).await,
+        "invalid_grant",
+        "A32"
+    );
+    assert_eq!(
+        error(refresh(&app, &no_refresh, &rt, None).await).await,
+        "unauthorized_client"
+    );
+    let mut tampered = rt.clone();
+    tampered.pop();
+    assert_eq!(
+        error(refresh(&app, &rp, &tampered, None).await).await,
+        "invalid_grant",
+        "A35"
+    );
+    // Still fine for its own client after all that.
+    let res = refresh(&app, &rp, &rt, None).await;
+    assert_eq!(res.status(), 200);
+    let rt = res.json::<Value>().await.unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Idle for more than 30 days: expired (A34).
+    app.clock.advance(Duration::from_secs(31 * 86_400));
+    assert_eq!(
+        error(refresh(&app, &rp, &rt, None).await).await,
+        "invalid_grant"
+    );
+    app.stop().await;
+}
+
+async fn concurrent_refreshes_have_one_winner(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    let rp = client(&app, &["authorization_code", "refresh_token"]).await;
+    let t = tokens(&app, &rp, "openid offline_access").await;
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let attempts = (0..50).map(|_| refresh(&app, &rp, &rt, None));
+    let statuses: Vec<u16> = futures_join(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 400));
+    app.stop().await;
+}
+
+async fn futures_join<F: std::future::Future<Output = Response>>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<u16> {
+    let handles: Vec<_> = futs.collect();
+    let mut out = Vec::new();
+    let results = join_all(handles).await;
+    for r in results {
+        out.push(r.status().as_u16());
+    }
+    out
+}
+
+/// Polls all futures concurrently (a tiny join_all, to avoid a dependency for one test).
+async fn join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futs.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future completed"))
+        .collect()
+}
+
+backend_tests!(
+    rotation_and_reuse_detection,
+    bound_to_client_and_expiring,
+    concurrent_refreshes_have_one_winner,
+);
