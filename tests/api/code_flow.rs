@@ -855,7 +855,60 @@ async fn basic_plan_behaviours(backend: Backend) {
     app.stop().await;
 }
 
+/// Userinfo refuses a token at once when its user is disabled, its client deleted, or its signing key revoked.
+async fn userinfo_tells_the_truth_at_once(backend: Backend) {
+    use charter_core::Clock;
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let alice = app.create_user("alice", PW).await;
+    let store = app.key_manager.store.clone();
+    let b = browser();
+
+    let rp = confidential(&app).await;
+    let code = code_for(&app, &b, &rp, &[]).await;
+    let t: Value = redeem(&app, &rp, &code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at = t["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo(&app, &at).await.status(), 200);
+    store
+        .set_user_disabled(&alice.sub, true, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(userinfo(&app, &at).await.status(), 401, "disabled user");
+    store
+        .set_user_disabled(&alice.sub, false, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(userinfo(&app, &at).await.status(), 200);
+
+    // A deleted client: its grants go with it, so its tokens stop working at once.
+    let id = charter_core::ids::ClientId::parse(&rp.id).unwrap();
+    store.delete_client(&id).await.unwrap();
+    assert_eq!(userinfo(&app, &at).await.status(), 401, "deleted client");
+
+    // A revoked signing key: every token it signed is refused.
+    let rp = confidential(&app).await;
+    let code = code_for(&app, &browser(), &rp, &[]).await;
+    let t: Value = redeem(&app, &rp, &code, VERIFIER)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at = t["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo(&app, &at).await.status(), 200);
+    let kid = header(&at)["kid"].as_str().unwrap().to_owned();
+    app.key_manager.revoke(&kid).await.unwrap();
+    app.tick_keys().await;
+    assert_eq!(userinfo(&app, &at).await.status(), 401, "revoked key");
+    app.stop().await;
+}
+
 backend_tests!(
+    userinfo_tells_the_truth_at_once,
     basic_plan_behaviours,
     revoking_access_from_the_account_page_ends_the_apps_tokens,
     the_whole_flow,
