@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod client_credentials;
 mod code_flow;
 mod health;
 mod keys;

@@ -66,7 +66,7 @@ async fn discovery_is_truthful(backend: Backend) {
         }
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "refresh_token"])
+            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
         );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],

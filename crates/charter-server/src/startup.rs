@@ -326,7 +326,9 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
         token_endpoint_auth_methods: ["client_secret_basic", "client_secret_post", "none"]
             .map(str::to_owned)
             .to_vec(),
-        grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
+        grant_types: ["authorization_code", "refresh_token", "client_credentials"]
+            .map(str::to_owned)
+            .to_vec(),
         claims_parameter: false,
     };
     let metadata = ProviderMetadata::new(issuer, &caps);

@@ -1,9 +1,10 @@
 //! `POST /token` (RFC 6749 §3.2, §5; OpenID Connect Core §3.1.3).
 //!
 //! One client-authentication step for every grant (`charter_registry::auth`), then one module per grant:
-//! [`code`] (authorization code) and [`refresh`] (refresh token); [`issue`] signs and answers for all of them.
+//! [`code`] (authorization code), [`refresh`] (refresh token) and [`client_credentials`]; [`issue`] signs and answers for all of them.
 //! The request and binding rules are pure functions in `charter_core::token`.
 
+pub mod client_credentials;
 pub mod code;
 pub mod issue;
 pub mod refresh;
@@ -158,6 +159,20 @@ pub async fn token(
                 ));
             }
             refresh::exchange(&state, client, &refresh_token, scope.as_ref()).await
+        }
+        GrantRequest::ClientCredentials { scope } => {
+            if !client.allows_grant(GrantType::ClientCredentials) {
+                return Ok(token_error(
+                    &TokenError::unauthorized_client("the client may not use client_credentials"),
+                    None,
+                ));
+            }
+            client_credentials::exchange(
+                &state,
+                client,
+                scope.as_ref(),
+                request.resource.as_deref(),
+            )
         }
         _ => Ok(token_error(
             &TokenError::unsupported_grant_type("this grant type is not supported yet"),
