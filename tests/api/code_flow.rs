@@ -103,66 +103,11 @@ async fn run_browser(
 async fn run_browser_from(
     app: &TestApp,
     b: &Client,
-    mut res: Response,
+    res: Response,
     user: &str,
     decision: &str,
 ) -> Response {
-    for _ in 0..8 {
-        if res.status() != 303 {
-            return res;
-        }
-        let to = location(&res);
-        if !to.starts_with('/') {
-            return res;
-        }
-        if to.starts_with("/login") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = hidden_input(&page, "csrf").unwrap();
-            let return_to = hidden_input(&page, "return_to").unwrap();
-            res = b
-                .post(app.url("/login"))
-                .form(&[
-                    ("username", user),
-                    ("password", PW),
-                    ("csrf", &csrf),
-                    ("return_to", &return_to),
-                ])
-                .send()
-                .await
-                .unwrap();
-        } else if to.starts_with("/consent") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = hidden_input(&page, "csrf").unwrap();
-            let request_id = hidden_input(&page, "request_id").unwrap();
-            res = b
-                .post(app.url("/consent"))
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("request_id", &request_id),
-                    ("decision", decision),
-                ])
-                .send()
-                .await
-                .unwrap();
-        } else {
-            res = b.get(app.url(&to)).send().await.unwrap();
-        }
-    }
-    res
+    app.walk(b, res, user, PW, decision).await
 }
 
 async fn code_for(app: &TestApp, b: &Client, rp: &Rp, extra: &[(&str, &str)]) -> String {

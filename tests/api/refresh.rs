@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use charter_registry::ClientRequest;
-use charter_testkit::{Backend, TestApp, backend_tests, hidden_input, spawn_app};
+use charter_testkit::{Backend, TestApp, backend_tests, spawn_app};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use url::Url;
@@ -53,57 +53,16 @@ async fn tokens(app: &TestApp, rp: &Rp, scope: &str) -> Value {
         .append_pair("nonce", "n1")
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256");
-    let mut res = b.get(url.as_str()).send().await.unwrap();
-    let code = loop {
-        let to = res.headers()["location"].to_str().unwrap().to_owned();
-        if to.starts_with(REDIRECT) {
-            break Url::parse(&to)
-                .unwrap()
-                .query_pairs()
-                .find(|(k, _)| k == "code")
-                .unwrap()
-                .1
-                .into_owned();
-        }
-        res = if to.starts_with("/login") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let form = [
-                ("username", "alice".to_owned()),
-                ("password", PW.to_owned()),
-                ("csrf", hidden_input(&page, "csrf").unwrap()),
-                ("return_to", hidden_input(&page, "return_to").unwrap()),
-            ];
-            b.post(app.url("/login")).form(&form).send().await.unwrap()
-        } else if to.starts_with("/consent") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let form = [
-                ("csrf", hidden_input(&page, "csrf").unwrap()),
-                ("request_id", hidden_input(&page, "request_id").unwrap()),
-                ("decision", "allow".to_owned()),
-            ];
-            b.post(app.url("/consent"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        } else {
-            b.get(app.url(&to)).send().await.unwrap()
-        };
-    };
+    let res = b.get(url.as_str()).send().await.unwrap();
+    let res = app.walk(&b, res, "alice", PW, "allow").await;
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     let res = app
         .client
         .post(app.url("/token"))

@@ -5,7 +5,7 @@
 use charter_core::Clock;
 use charter_core::clock::SystemClock;
 use charter_registry::ClientRequest;
-use charter_testkit::{Backend, TestApp, backend_tests, hidden_input, spawn_app};
+use charter_testkit::{Backend, TestApp, backend_tests, spawn_app};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
@@ -46,51 +46,9 @@ async fn browse(app: &TestApp, start: &str) -> String {
         .cookie_store(true)
         .build()
         .unwrap();
-    let mut res = b.get(start).send().await.unwrap();
-    loop {
-        let to = res.headers()["location"].to_str().unwrap().to_owned();
-        if !to.starts_with('/') {
-            return to;
-        }
-        res = if to.starts_with("/login") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let form = [
-                ("username", "alice".to_owned()),
-                ("password", PW.to_owned()),
-                ("csrf", hidden_input(&page, "csrf").unwrap()),
-                ("return_to", hidden_input(&page, "return_to").unwrap()),
-            ];
-            b.post(app.url("/login")).form(&form).send().await.unwrap()
-        } else if to.starts_with("/consent") {
-            let page = b
-                .get(app.url(&to))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let form = [
-                ("csrf", hidden_input(&page, "csrf").unwrap()),
-                ("request_id", hidden_input(&page, "request_id").unwrap()),
-                ("decision", "allow".to_owned()),
-            ];
-            b.post(app.url("/consent"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        } else {
-            b.get(app.url(&to)).send().await.unwrap()
-        };
-    }
+    let res = b.get(start).send().await.unwrap();
+    let res = app.walk(&b, res, "alice", PW, "allow").await;
+    res.headers()["location"].to_str().unwrap().to_owned()
 }
 
 async fn the_openidconnect_crate_signs_in(backend: Backend) {

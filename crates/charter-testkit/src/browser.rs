@@ -99,3 +99,78 @@ impl TestApp {
         .expect("client registered")
     }
 }
+
+impl TestApp {
+    /// Follows a browser through Charter's own pages from `res` — signing in as `user` and answering the
+    /// consent page with `decision` ("allow" or "deny") when they come up — until a response leaves Charter (a
+    /// redirect elsewhere) or is not a redirect (a page, such as a `form_post` response). Every request uses `b`'s
+    /// cookie jar, as one browser would.
+    pub async fn walk(
+        &self,
+        b: &reqwest::Client,
+        mut res: reqwest::Response,
+        user: &str,
+        password: &str,
+        decision: &str,
+    ) -> reqwest::Response {
+        for _ in 0..10 {
+            if res.status() != 303 {
+                return res;
+            }
+            let to = match res.headers().get("location").and_then(|v| v.to_str().ok()) {
+                Some(to) if to.starts_with('/') => to.to_owned(),
+                _ => return res,
+            };
+            res = if to.starts_with("/login") {
+                let page = b
+                    .get(self.url(&to))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let mut form = vec![
+                    ("username", user.to_owned()),
+                    ("password", password.to_owned()),
+                    (
+                        "csrf",
+                        hidden_input(&page, "csrf").expect("csrf on the login page"),
+                    ),
+                ];
+                if let Some(return_to) = hidden_input(&page, "return_to") {
+                    form.push(("return_to", return_to));
+                }
+                b.post(self.url("/login")).form(&form).send().await.unwrap()
+            } else if to.starts_with("/consent") {
+                let page = b
+                    .get(self.url(&to))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let form = [
+                    (
+                        "csrf",
+                        hidden_input(&page, "csrf").expect("csrf on the consent page"),
+                    ),
+                    (
+                        "request_id",
+                        hidden_input(&page, "request_id").expect("request_id"),
+                    ),
+                    ("decision", decision.to_owned()),
+                ];
+                b.post(self.url("/consent"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+            } else {
+                b.get(self.url(&to)).send().await.unwrap()
+            };
+        }
+        res
+    }
+}
