@@ -21,6 +21,7 @@ mod m20261127_000001_initial_schema;
 mod m20261127_000002_login_throttle;
 mod m20261127_000003_code_binding;
 mod m20261127_000004_grant_auth_time;
+mod m20261127_000005_access_token_deny_list;
 
 /// Every migration, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_login_throttle::Migration),
             Box::new(m20261127_000003_code_binding::Migration),
             Box::new(m20261127_000004_grant_auth_time::Migration),
+            Box::new(m20261127_000005_access_token_deny_list::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 mod client_credentials;
 mod code_flow;
 mod health;
+mod introspection;
 mod keys;
 mod login;
 mod refresh;

@@ -16,6 +16,9 @@ pub struct Capabilities {
     pub authorization_endpoint: bool,
     pub token_endpoint: bool,
     pub userinfo_endpoint: bool,
+    /// RFC 7662 and RFC 7009 endpoints (they authenticate clients like the token endpoint).
+    pub introspection_endpoint: bool,
+    pub revocation_endpoint: bool,
     /// `token_endpoint_auth_methods_supported`, once the token endpoint exists.
     pub token_endpoint_auth_methods: Vec<String>,
     /// `grant_types_supported`, once the token endpoint exists.
@@ -70,6 +73,10 @@ pub struct ProviderMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introspection_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
     pub scopes_supported: Vec<&'static str>,
     pub response_types_supported: Vec<&'static str>,
     pub response_modes_supported: Vec<&'static str>,
@@ -79,6 +86,10 @@ pub struct ProviderMetadata {
     pub id_token_signing_alg_values_supported: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
     pub claims_supported: Vec<&'static str>,
     pub claims_parameter_supported: bool,
     pub request_parameter_supported: bool,
@@ -96,6 +107,8 @@ impl ProviderMetadata {
             token_endpoint: when(caps.token_endpoint, "/token"),
             userinfo_endpoint: when(caps.userinfo_endpoint, "/userinfo"),
             jwks_uri: issuer.endpoint("/jwks"),
+            introspection_endpoint: when(caps.introspection_endpoint, "/introspect"),
+            revocation_endpoint: when(caps.revocation_endpoint, "/revoke"),
             scopes_supported: SCOPES.to_vec(),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query", "form_post"],
@@ -107,6 +120,21 @@ impl ProviderMetadata {
             subject_types_supported: vec!["public"],
             id_token_signing_alg_values_supported: caps.id_token_signing_algs.clone(),
             token_endpoint_auth_methods_supported: if caps.token_endpoint {
+                caps.token_endpoint_auth_methods.clone()
+            } else {
+                Vec::new()
+            },
+            // Introspection is for confidential clients (resource servers); any client may revoke its tokens.
+            introspection_endpoint_auth_methods_supported: if caps.introspection_endpoint {
+                caps.token_endpoint_auth_methods
+                    .iter()
+                    .filter(|m| m.as_str() != "none")
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            revocation_endpoint_auth_methods_supported: if caps.revocation_endpoint {
                 caps.token_endpoint_auth_methods.clone()
             } else {
                 Vec::new()

@@ -287,6 +287,14 @@ pub trait RefreshStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// Revoked access tokens (RFC 7009 §2), by `jti`, kept only until the token would have expired anyway.
+#[async_trait]
+pub trait DenyListStore: Send + Sync {
+    /// Denies `jti` until `expires_at` (idempotent).
+    async fn deny_access_token(&self, jti: &str, expires_at: Timestamp) -> Result<(), StoreError>;
+    async fn is_access_token_denied(&self, jti: &str) -> Result<bool, StoreError>;
+}
+
 /// Everything a running Charter needs from its database.
 pub trait Store:
     UserStore
@@ -297,6 +305,7 @@ pub trait Store:
     + PendingStore
     + GrantStore
     + RefreshStore
+    + DenyListStore
     + Health
     + Leases
     + Housekeeping
@@ -313,6 +322,7 @@ impl<T> Store for T where
         + PendingStore
         + GrantStore
         + RefreshStore
+        + DenyListStore
         + Health
         + Leases
         + Housekeeping

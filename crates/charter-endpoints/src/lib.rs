@@ -12,13 +12,17 @@
 //! - [`pages`]: Charter's own pages — sign-in and the account page — with their security headers and CSRF.
 //! - [`hashing`]: password hashing off the async workers, concurrency capped.
 
+pub mod access;
 pub mod authorize;
+pub mod client_auth;
 pub mod error;
 pub mod hashing;
 pub mod health;
+pub mod introspect;
 pub mod origin;
 pub mod pages;
 pub mod request_id;
+pub mod revoke;
 pub mod state;
 pub mod token;
 pub mod userinfo;
@@ -51,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/authorize", web::post().to(authorize::authorize))
         .route("/authorize/resume", web::get().to(authorize::resume))
         .route("/token", web::post().to(token::token))
+        .route("/introspect", web::post().to(introspect::introspect))
+        .route("/revoke", web::post().to(revoke::revoke))
         .route("/userinfo", web::get().to(userinfo::userinfo))
         .route("/userinfo", web::post().to(userinfo::userinfo))
         .route("/consent", web::get().to(pages::consent::show))

@@ -8,11 +8,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use charter_core::ids::Subject;
-use charter_core::token::claims::{ACCESS_TOKEN_TYP, AccessTokenClaims};
 use charter_core::token::userinfo::userinfo_claims;
-use jsonwebtoken::Validation;
 
+use crate::access;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -102,46 +100,14 @@ pub async fn userinfo(
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    // Expiry is checked against Charter's clock (injectable), not inside jsonwebtoken.
-    let mut v = Validation {
-        validate_exp: false,
-        ..Validation::default()
-    };
-    v.set_issuer(&[state.issuer.as_str()]);
-    v.set_audience(&[state.issuer.as_str()]);
-    let Ok(claims) = state
-        .keys
-        .current()
-        .verify::<AccessTokenClaims>(&token, ACCESS_TOKEN_TYP, v)
-    else {
+    let Some(live) = access::live(&state, &token).await? else {
         return Ok(invalid_token());
     };
-    let now = state.clock.now();
-    let leeway = i64::try_from(state.tokens.clock_skew.as_secs()).unwrap_or(0);
-    if claims.exp.unix() + leeway <= now.unix() {
-        return Ok(invalid_token());
-    }
-    let active_grant = match &claims.grant {
-        Some(id) => state
-            .store
-            .find_grant(id)
-            .await?
-            .is_some_and(|g| g.is_active()),
-        None => false,
-    };
-    if !active_grant {
-        return Ok(invalid_token());
-    }
-    let client_exists = state.clients.get(&claims.client_id).await?.is_some();
-    let Ok(sub) = Subject::parse(&claims.sub) else {
+    // Userinfo answers for users, through tokens meant for this issuer.
+    let (Some(user), true) = (live.user, live.claims.aud.contains(state.issuer.as_str())) else {
         return Ok(invalid_token());
     };
-    let Some(user) = state.store.find_user(&sub).await?.filter(|u| !u.disabled) else {
-        return Ok(invalid_token());
-    };
-    if !client_exists {
-        return Ok(invalid_token());
-    }
+    let claims = live.claims;
     let scope = &claims.scope;
     if !scope.contains("openid") {
         return Ok(bearer_error(

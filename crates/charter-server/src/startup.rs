@@ -323,6 +323,8 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
         authorization_endpoint: true,
         token_endpoint: true,
         userinfo_endpoint: true,
+        introspection_endpoint: true,
+        revocation_endpoint: true,
         token_endpoint_auth_methods: ["client_secret_basic", "client_secret_post", "none"]
             .map(str::to_owned)
             .to_vec(),

@@ -21,8 +21,8 @@
 //!   ([`charter_core::store::ClientStore`]), `keys` ([`charter_core::store::KeyStore`]), `sessions`
 //!   ([`charter_core::store::SessionStore`]), `throttle` ([`charter_core::store::ThrottleStore`]), `pending`
 //!   ([`charter_core::store::PendingStore`]), `grants` with `consents`
-//!   ([`charter_core::store::GrantStore`]), `refresh` ([`charter_core::store::RefreshStore`]), `ops` (health,
-//!   leases, housekeeping).
+//!   ([`charter_core::store::GrantStore`]), `refresh` ([`charter_core::store::RefreshStore`]), `deny_list`
+//!   ([`charter_core::store::DenyListStore`]), `ops` (health, leases, housekeeping).
 //! - [`entity`] mirrors the schema as sea-orm entities; rows are converted to domain types at the edge, and a
 //!   row that does not convert is [`StoreError::Corrupt`](charter_core::StoreError::Corrupt), never a panic.
 //!   The entities are public for tests and tools that need rows no store trait writes yet; application code
@@ -37,6 +37,7 @@
 mod clients;
 mod connect;
 mod consents;
+mod deny_list;
 mod error;
 mod grants;
 mod keys;

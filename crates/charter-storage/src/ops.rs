@@ -16,7 +16,7 @@ use sea_orm::{
 use crate::SeaStore;
 use crate::entity::{
     authorization_codes, browser_sessions, leases, login_throttle, pending_authorizations,
-    refresh_tokens,
+    refresh_tokens, revoked_access_tokens,
 };
 use crate::error::db_err;
 
@@ -147,6 +147,12 @@ impl Housekeeping for SeaStore {
             let forgotten = Condition::all().add(Column::LastFailureAt.lte(throttle_cutoff));
             let n = sweep(self, Entity, Column::Key, forgotten, batch).await?;
             report.deleted.push(("login_throttle", n));
+        }
+        {
+            use revoked_access_tokens::{Column, Entity};
+            let expired = Condition::all().add(Column::ExpiresAt.lte(now));
+            let n = sweep(self, Entity, Column::Jti, expired, batch).await?;
+            report.deleted.push(("revoked_access_tokens", n));
         }
         Ok(report)
     }

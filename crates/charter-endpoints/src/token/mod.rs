@@ -12,11 +12,11 @@ pub mod refresh;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use charter_core::client::{ClientRecord, GrantType};
+use charter_core::client::GrantType;
 use charter_core::token::TokenError;
 use charter_core::token::request::{Grant as GrantRequest, TokenRequest};
-use charter_registry::auth::{CredentialFields, PresentedCredentials, authenticate};
 
+use crate::client_auth::{authenticate_client, form_params};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,92 +40,26 @@ pub fn token_error(error: &TokenError, www_authenticate: Option<&'static str>) -
     }))
 }
 
-/// A client-authentication failure as a token error.
-fn client_auth_error(code: &str, description: &str) -> TokenError {
-    if code == "invalid_request" {
-        TokenError::invalid_request(description)
-    } else {
-        TokenError::invalid_client(description)
-    }
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, v)| k == name && !v.is_empty())
-        .map(|(_, v)| v.as_str())
-}
-
 /// `POST /token`.
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Ok(token_error(
-            &TokenError::invalid_request("the body must be application/x-www-form-urlencoded"),
-            None,
-        ));
-    }
-    // Credentials in the URL leak into logs and histories (RFC 6749 §2.3.1).
-    let query = req.uri().query().unwrap_or("");
-    if url::form_urlencoded::parse(query.as_bytes())
-        .any(|(k, _)| k == "client_secret" || k == "client_assertion")
-    {
-        return Ok(token_error(
-            &TokenError::invalid_request("client credentials are not accepted in the query"),
-            None,
-        ));
-    }
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let params = match form_params(&req, &body) {
+        Ok(p) => p,
+        Err(res) => return Ok(*res),
+    };
     let request = match TokenRequest::parse(&params) {
         Ok(r) => r,
         Err(e) => return Ok(token_error(&e, None)),
     };
-
     // Client authentication, one step for every grant.
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let fields = CredentialFields {
-        client_id: param(&params, "client_id"),
-        client_secret: param(&params, "client_secret"),
-        client_assertion_type: param(&params, "client_assertion_type"),
-        client_assertion: param(&params, "client_assertion"),
+    let record = match authenticate_client(&req, &state, &params).await? {
+        Ok(r) => r,
+        Err(res) => return Ok(res),
     };
-    let presented = match PresentedCredentials::extract(authorization, fields) {
-        Ok(p) => p,
-        Err(e) => {
-            return Ok(token_error(
-                &client_auth_error(e.as_str(), e.description()),
-                e.www_authenticate(),
-            ));
-        }
-    };
-    let record: Option<std::sync::Arc<ClientRecord>> = match presented.client_id() {
-        Some(id) => state.clients.get(&id).await?,
-        None => None,
-    };
-    let now = state.clock.now();
-    let authenticated = match authenticate(&presented, record.as_deref(), &state.secret_hasher, now)
-    {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::info!(failure = ?e.failure(), "client authentication failed");
-            return Ok(token_error(
-                &client_auth_error(e.as_str(), e.description()),
-                e.www_authenticate(),
-            ));
-        }
-    };
-    let client = authenticated.client();
+    let client = &record.client;
 
     match request.grant {
         GrantRequest::AuthorizationCode {

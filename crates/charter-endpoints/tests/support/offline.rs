@@ -233,6 +233,16 @@ impl RefreshStore for OfflineStore {
 }
 
 #[async_trait]
+impl DenyListStore for OfflineStore {
+    async fn deny_access_token(&self, _: &str, _: Timestamp) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn is_access_token_denied(&self, _: &str) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
 impl Health for OfflineStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.fail()

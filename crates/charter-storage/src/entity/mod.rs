@@ -15,6 +15,7 @@ pub mod leases;
 pub mod login_throttle;
 pub mod pending_authorizations;
 pub mod refresh_tokens;
+pub mod revoked_access_tokens;
 pub mod session_clients;
 pub mod signing_keys;
 pub mod users;

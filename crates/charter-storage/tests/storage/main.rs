@@ -11,6 +11,7 @@ mod support;
 
 mod clients;
 mod connect;
+mod deny_list;
 mod grants;
 mod keys;
 mod migrations;

@@ -16,7 +16,7 @@ on_both_backends!(
     codes_from_before_the_code_binding_get_its_defaults,
 );
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "users",
     "clients",
     "client_redirect_uris",
@@ -31,6 +31,7 @@ const TABLES: [&str; 14] = [
     "audit_events",
     "leases",
     "login_throttle",
+    "revoked_access_tokens",
 ];
 
 async fn tables_present(store: &SeaStore) -> Vec<&'static str> {
@@ -62,22 +63,29 @@ async fn migrations_go_down_and_up_again(store: SeaStore) {
     assert_eq!(tables_present(&store).await, TABLES);
     assert_eq!(code_binding_columns(&store).await, [true, true]);
 
-    // The latest migration alone (grants.auth_time): the code-binding columns stay.
+    // The latest migration alone: the deny-list table goes, and comes back.
     Migrator::down(store.connection(), Some(1)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
+    assert_eq!(code_binding_columns(&store).await, [true, true]);
+    Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
+
+    // The two latest (grants.auth_time too): the code-binding columns stay.
+    Migrator::down(store.connection(), Some(2)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
     assert_eq!(code_binding_columns(&store).await, [true, true]);
     Migrator::up(store.connection(), None).await.unwrap();
 
-    // The two latest: the code-binding columns go, and they come back.
-    Migrator::down(store.connection(), Some(2)).await.unwrap();
-    assert_eq!(tables_present(&store).await, TABLES);
+    // The three latest: the code-binding columns go, and they come back.
+    Migrator::down(store.connection(), Some(3)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
     assert_eq!(code_binding_columns(&store).await, [false, false]);
     Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(code_binding_columns(&store).await, [true, true]);
 
-    // The three latest: the throttle table goes too.
-    Migrator::down(store.connection(), Some(3)).await.unwrap();
-    assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 1]);
+    // The four latest: the throttle table goes too.
+    Migrator::down(store.connection(), Some(4)).await.unwrap();
+    assert_eq!(tables_present(&store).await, TABLES[..TABLES.len() - 2]);
     Migrator::up(store.connection(), None).await.unwrap();
     assert_eq!(tables_present(&store).await, TABLES);
 
@@ -119,7 +127,8 @@ async fn codes_from_before_the_code_binding_get_its_defaults(store: SeaStore) {
     .await
     .unwrap();
 
-    Migrator::down(db, Some(2)).await.unwrap();
+    // Down to before the code binding (it and the three migrations after it).
+    Migrator::down(db, Some(3)).await.unwrap();
     // The entity has the new columns, so the old-shaped row is written by hand.
     let sql = format!(
         "INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_sub, redirect_uri, scope, \

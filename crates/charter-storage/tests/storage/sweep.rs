@@ -7,7 +7,7 @@ use charter_core::store::{ClientStore, Housekeeping, Leases};
 use charter_storage::SeaStore;
 use charter_storage::entity::{
     authorization_codes, browser_sessions, grants, login_throttle, pending_authorizations,
-    refresh_tokens, session_clients,
+    refresh_tokens, revoked_access_tokens, session_clients,
 };
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 
@@ -126,6 +126,13 @@ async fn seed(store: &SeaStore, per_table: i64) {
         .exec_without_returning(db)
         .await
         .unwrap();
+        revoked_access_tokens::Entity::insert(revoked_access_tokens::ActiveModel {
+            jti: Set(format!("jti-{i}")),
+            expires_at: Set(expires_at),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
         let lease_expires = Timestamp::from_unix(expires_at);
         let ttl = Duration::from_secs(u64::try_from(lease_expires.unix() - T0.unix()).unwrap());
         assert!(
@@ -137,7 +144,7 @@ async fn seed(store: &SeaStore, per_table: i64) {
     }
 }
 
-async fn counts(store: &SeaStore) -> [u64; 7] {
+async fn counts(store: &SeaStore) -> [u64; 8] {
     let db = store.connection();
     [
         authorization_codes::Entity::find().count(db).await.unwrap(),
@@ -152,13 +159,17 @@ async fn counts(store: &SeaStore) -> [u64; 7] {
             .await
             .unwrap(),
         login_throttle::Entity::find().count(db).await.unwrap(),
+        revoked_access_tokens::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
         session_clients::Entity::find().count(db).await.unwrap(),
     ]
 }
 
 async fn sweeping_deletes_only_what_expired(store: SeaStore) {
     seed(&store, 4).await;
-    assert_eq!(counts(&store).await, [4; 7]);
+    assert_eq!(counts(&store).await, [4; 8]);
 
     // Before anything expires, nothing goes.
     let report = store
@@ -181,10 +192,11 @@ async fn sweeping_deletes_only_what_expired(store: SeaStore) {
             ("pending_authorizations", 2),
             ("leases", 2),
             ("login_throttle", 2),
+            ("revoked_access_tokens", 2),
         ]
     );
     // A session's client links go with it.
-    assert_eq!(counts(&store).await, [2, 1, 1, 2, 2, 2, 1]);
+    assert_eq!(counts(&store).await, [2, 1, 1, 2, 2, 2, 2, 1]);
     let survivor = browser_sessions::Entity::find_by_id("session-3")
         .one(store.connection())
         .await
@@ -205,7 +217,7 @@ async fn sweeping_respects_the_batch_size(store: SeaStore) {
 
     let report = store.sweep_expired(much_later, 3).await.unwrap();
     assert!(report.deleted.iter().all(|(_, n)| *n == 3), "{report:?}");
-    assert_eq!(counts(&store).await[..6], [7; 6]);
+    assert_eq!(counts(&store).await[..7], [7; 7]);
 
     let report = store.sweep_expired(much_later, 0).await.unwrap();
     assert_eq!(report.total(), 0);
@@ -215,5 +227,5 @@ async fn sweeping_respects_the_batch_size(store: SeaStore) {
         rounds += 1;
     }
     assert_eq!(rounds, 3); // 7 left per table: 3 + 3 + 1
-    assert_eq!(counts(&store).await, [0; 7]);
+    assert_eq!(counts(&store).await, [0; 8]);
 }

@@ -1,0 +1,253 @@
+//! Introspection (RFC 7662) and revocation (RFC 7009): tokens that tell the truth.
+
+use charter_core::Clock;
+use charter_registry::ClientRequest;
+use charter_testkit::{Backend, TestApp, backend_tests, spawn_app};
+use reqwest::Client;
+use serde_json::{Value, json};
+use url::Url;
+
+const PW: &str = "correct horse battery staple";
+const REDIRECT: &str = "https://app.example/cb";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Creds {
+    id: String,
+    secret: String,
+}
+
+async fn register(app: &TestApp, grants: &[&str], redirect: bool) -> Creds {
+    let c = app
+        .register_client(ClientRequest {
+            client_name: Some("C".into()),
+            redirect_uris: if redirect {
+                vec![REDIRECT.into()]
+            } else {
+                vec![]
+            },
+            grant_types: Some(grants.iter().map(|g| (*g).to_owned()).collect()),
+            scope: Some(
+                if redirect {
+                    "openid profile offline_access"
+                } else {
+                    "api:read"
+                }
+                .into(),
+            ),
+            ..ClientRequest::default()
+        })
+        .await;
+    Creds {
+        id: c.record.client.id.to_string(),
+        secret: c.secret.unwrap(),
+    }
+}
+
+/// alice signs in to `rp`; returns its token response.
+async fn tokens(app: &TestApp, rp: &Creds) -> Value {
+    let b = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut url = Url::parse(&app.url("/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &rp.id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid profile offline_access")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+    let res = b.get(url.as_str()).send().await.unwrap();
+    let res = app.walk(&b, res, "alice", PW, "allow").await;
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    app.client
+        .post(app.url("/token"))
+        .basic_auth(&rp.id, Some(&rp.secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn introspect(app: &TestApp, who: &Creds, token: &str) -> Value {
+    let res = app
+        .client
+        .post(app.url("/introspect"))
+        .basic_auth(&who.id, Some(&who.secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn revoke(app: &TestApp, who: &Creds, token: &str) -> u16 {
+    app.client
+        .post(app.url("/revoke"))
+        .basic_auth(&who.id, Some(&who.secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn refresh_status(app: &TestApp, rp: &Creds, rt: &str) -> u16 {
+    app.client
+        .post(app.url("/token"))
+        .basic_auth(&rp.id, Some(&rp.secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn introspection_tells_the_truth(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let alice = app.create_user("alice", PW).await;
+    let rp = register(&app, &["authorization_code", "refresh_token"], true).await;
+    let api = register(&app, &["client_credentials"], false).await;
+    let t = tokens(&app, &rp).await;
+    let at = t["access_token"].as_str().unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+
+    let info = introspect(&app, &api, at).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["sub"], alice.sub.as_str());
+    assert_eq!(info["client_id"], rp.id.as_str());
+    assert_eq!(info["iss"], app.issuer.as_str());
+    assert_eq!(info["token_type"], "Bearer");
+    for claim in ["scope", "exp", "iat", "aud", "jti"] {
+        assert!(info.get(claim).is_some(), "{claim}");
+    }
+    // Refresh tokens only to their own client.
+    assert_eq!(introspect(&app, &api, rt).await, json!({ "active": false }));
+    let info = introspect(&app, &rp, rt).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["token_type"], "refresh_token");
+    // Garbage is exactly inactive.
+    assert_eq!(
+        introspect(&app, &api, "garbage").await,
+        json!({ "active": false })
+    );
+    // Client-credentials tokens are introspectable too.
+    let cc: Value = app
+        .client
+        .post(app.url("/token"))
+        .basic_auth(&api.id, Some(&api.secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let info = introspect(&app, &api, cc["access_token"].as_str().unwrap()).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["sub"], api.id.as_str());
+
+    // A disabled user: inactive at once.
+    let store = app.key_manager.store.clone();
+    store
+        .set_user_disabled(&alice.sub, true, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(introspect(&app, &api, at).await, json!({ "active": false }));
+
+    // Callers must authenticate; public clients may not introspect.
+    let res = app
+        .client
+        .post(app.url("/introspect"))
+        .form(&[("token", at)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 400 | 401),
+        "{}",
+        res.status()
+    );
+    app.stop().await;
+}
+
+async fn revocation_ends_what_it_names(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_user("alice", PW).await;
+    let rp = register(&app, &["authorization_code", "refresh_token"], true).await;
+    let other = register(&app, &["authorization_code", "refresh_token"], true).await;
+    let api = register(&app, &["client_credentials"], false).await;
+
+    // An access token: on the deny-list, but its refresh token lives on.
+    let t = tokens(&app, &rp).await;
+    let at = t["access_token"].as_str().unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        revoke(&app, &other, at).await,
+        200,
+        "another client's token: 200, nothing happens"
+    );
+    assert_eq!(introspect(&app, &api, at).await["active"], true);
+    assert_eq!(revoke(&app, &rp, at).await, 200);
+    assert_eq!(introspect(&app, &api, at).await, json!({ "active": false }));
+    let userinfo = app
+        .client
+        .get(app.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 401);
+    assert_eq!(introspect(&app, &rp, rt).await["active"], true);
+
+    // A refresh token: the whole grant ends, its access tokens with it.
+    let t = tokens(&app, &rp).await;
+    let at = t["access_token"].as_str().unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+    assert_eq!(revoke(&app, &other, rt).await, 200);
+    assert_eq!(
+        refresh_status(&app, &rp, rt).await,
+        200,
+        "another client cannot revoke it"
+    );
+    let t = tokens(&app, &rp).await;
+    let at2 = t["access_token"].as_str().unwrap();
+    let rt2 = t["refresh_token"].as_str().unwrap();
+    assert_eq!(revoke(&app, &rp, rt2).await, 200);
+    assert_eq!(refresh_status(&app, &rp, rt2).await, 400);
+    assert_eq!(
+        introspect(&app, &api, at2).await,
+        json!({ "active": false })
+    );
+    let _ = at;
+
+    // Unknown tokens: 200.
+    assert_eq!(revoke(&app, &rp, "no-such-token").await, 200);
+    app.stop().await;
+}
+
+backend_tests!(introspection_tells_the_truth, revocation_ends_what_it_names);
