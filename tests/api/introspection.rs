@@ -3,14 +3,10 @@
 use charter_core::Clock;
 use charter_registry::ClientRequest;
 use charter_testkit::{Backend, TestApp, backend_tests, spawn_app};
-use reqwest::Client;
 use serde_json::{Value, json};
-use url::Url;
 
 const PW: &str = "correct horse battery staple";
 const REDIRECT: &str = "https://app.example/cb";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 struct Creds {
     id: String,
@@ -44,46 +40,10 @@ async fn register(app: &TestApp, grants: &[&str], redirect: bool) -> Creds {
     }
 }
 
-/// alice signs in to `rp`; returns its token response.
 async fn tokens(app: &TestApp, rp: &Creds) -> Value {
-    let b = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let mut url = Url::parse(&app.url("/authorize")).unwrap();
-    url.query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &rp.id)
-        .append_pair("redirect_uri", REDIRECT)
-        .append_pair("scope", "openid profile offline_access")
-        .append_pair("code_challenge", CHALLENGE)
-        .append_pair("code_challenge_method", "S256");
-    let res = b.get(url.as_str()).send().await.unwrap();
-    let res = app.walk(&b, res, "alice", PW, "allow").await;
-    let to = res.headers()["location"].to_str().unwrap().to_owned();
-    let code = Url::parse(&to)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    app.client
-        .post(app.url("/token"))
-        .basic_auth(&rp.id, Some(&rp.secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
+    let scope = "openid profile offline_access";
+    app.code_flow_tokens(&rp.id, &rp.secret, REDIRECT, scope, "alice", PW)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn introspect(app: &TestApp, who: &Creds, token: &str) -> Value {

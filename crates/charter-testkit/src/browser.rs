@@ -174,3 +174,61 @@ impl TestApp {
         res
     }
 }
+
+/// The PKCE pair the flow helpers use (RFC 7636 Appendix B).
+pub const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const PKCE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+impl TestApp {
+    /// The whole authorization code flow for a confidential client in a fresh browser: authorize with PKCE,
+    /// sign in as `user`, allow, and redeem the code with Basic authentication. Returns the token response.
+    pub async fn code_flow_tokens(
+        &self,
+        client_id: &str,
+        secret: &str,
+        redirect_uri: &str,
+        scope: &str,
+        user: &str,
+        password: &str,
+    ) -> serde_json::Value {
+        let b = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let mut url = reqwest::Url::parse(&self.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", scope)
+            .append_pair("nonce", "n1")
+            .append_pair("code_challenge", PKCE_CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        let res = b.get(url.as_str()).send().await.unwrap();
+        let res = self.walk(&b, res, user, password, "allow").await;
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        let code = reqwest::Url::parse(&to)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .expect("a code")
+            .1
+            .into_owned();
+        let res = self
+            .client
+            .post(self.url("/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", PKCE_VERIFIER),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "code exchange");
+        res.json().await.unwrap()
+    }
+}
