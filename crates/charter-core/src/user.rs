@@ -25,19 +25,30 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// The claims a user may release to clients, by scope (`profile`, `email`, `address`, `phone`).
+/// The claims a user may release to clients, by scope (`profile`, `email`, `address`, `phone`). Absent claims
+/// are left out when serialised, not written as `null`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Profile {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     pub phone_number_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoneinfo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
 }
 
