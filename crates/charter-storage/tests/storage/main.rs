@@ -11,6 +11,7 @@ mod support;
 
 mod clients;
 mod connect;
+mod consents;
 mod deny_list;
 mod grants;
 mod keys;
