@@ -84,7 +84,8 @@ pub fn respond(
     }
 }
 
-fn error_response(
+/// Sends an error authorization response for `request` (RFC 6749 §4.1.2.1, with `state` and `iss`).
+pub fn error_response(
     state: &AppState,
     request: &AuthorizationRequest,
     error: RedirectError,

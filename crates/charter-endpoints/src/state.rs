@@ -62,6 +62,21 @@ pub struct TokenConfig {
     pub refresh_token_absolute_lifetime: std::time::Duration,
 }
 
+impl TokenConfig {
+    /// A client's access-token lifetime: its own setting or the default, never above the maximum (which is
+    /// what keeps retired signing keys published long enough).
+    pub fn access_token_lifetime_for(
+        &self,
+        client: &charter_core::client::Client,
+    ) -> std::time::Duration {
+        client
+            .settings
+            .access_token_lifetime()
+            .unwrap_or(self.access_token_lifetime)
+            .min(self.max_access_token_lifetime)
+    }
+}
+
 /// A JSON document serialised once, with its ETag.
 #[derive(Debug)]
 pub struct Precomputed {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::browser::Browser;
 use super::{Csp, forbidden, html, render_failed};
-use crate::authorize::{expired, issue_code, load_pending, respond};
+use crate::authorize::{error_response, expired, issue_code, load_pending};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -113,16 +113,11 @@ pub async fn submit(
     let request = &pending.request;
     if form.decision != "allow" {
         tracing::info!(client_id = %request.client_id, sub = %me.user.sub, "consent denied");
-        return Ok(respond(
+        return Ok(error_response(
             &state,
-            &request.redirect_uri,
-            request.response_mode,
-            charter_registry::authorize::redirect_params(
-                &RedirectError::AccessDenied,
-                "the user denied the request",
-                request.state.as_deref(),
-                state.issuer.as_str(),
-            ),
+            request,
+            RedirectError::AccessDenied,
+            "the user denied the request",
         ));
     }
     let now = state.clock.now();

@@ -136,12 +136,21 @@ pub async fn submit(
         .unwrap_or_else(|_| form.username.to_lowercase());
     let account = account_key(&normalized);
     let address = address_key(&browser.origin.client_ip.to_string());
-    for (key, policy) in [
-        (&account, ThrottlePolicy::ACCOUNT),
-        (&address, ThrottlePolicy::ADDRESS),
-    ] {
-        let failures = state.store.failures(key).await?;
-        if let Some(wait) = policy.wait(failures, now) {
+    // Read once: the same counts decide the throttle now and whether a failure below restarts them.
+    let throttles = [
+        (
+            &account,
+            ThrottlePolicy::ACCOUNT,
+            state.store.failures(&account).await?,
+        ),
+        (
+            &address,
+            ThrottlePolicy::ADDRESS,
+            state.store.failures(&address).await?,
+        ),
+    ];
+    for (key, policy, failures) in &throttles {
+        if let Some(wait) = policy.wait(*failures, now) {
             tracing::warn!(throttle = %key.split(':').next().unwrap_or(""), wait_secs = wait.as_secs(), "sign-in throttled");
             let mut res = message(
                 &state,
@@ -197,14 +206,10 @@ pub async fn submit(
             c.user
         }
         _ => {
-            for (key, policy) in [
-                (&account, ThrottlePolicy::ACCOUNT),
-                (&address, ThrottlePolicy::ADDRESS),
-            ] {
-                let previous = state.store.failures(key).await?;
+            for (key, policy, previous) in &throttles {
                 state
                     .store
-                    .record_failure(key, now, policy.is_forgotten(previous, now))
+                    .record_failure(key, now, policy.is_forgotten(*previous, now))
                     .await?;
             }
             tracing::info!(outcome = "failure", "sign-in failed");

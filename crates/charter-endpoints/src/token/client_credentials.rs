@@ -60,11 +60,7 @@ pub fn exchange(
         Err(e) => return Ok(token_error(&e, None)),
     };
     let now = state.clock.now();
-    let lifetime = client
-        .settings
-        .access_token_lifetime()
-        .unwrap_or(state.tokens.access_token_lifetime)
-        .min(state.tokens.max_access_token_lifetime);
+    let lifetime = state.tokens.access_token_lifetime_for(client);
     let Some(signer) = state.keys.current().signer(state.tokens.access_token_alg) else {
         return Err(ApiError::Unavailable(
             "no active access-token signing key".into(),

@@ -103,11 +103,7 @@ pub fn new_refresh(
 pub fn respond(state: &AppState, issue: Issue<'_>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let client = issue.client;
-    let lifetime = client
-        .settings
-        .access_token_lifetime()
-        .unwrap_or(state.tokens.access_token_lifetime)
-        .min(state.tokens.max_access_token_lifetime);
+    let lifetime = state.tokens.access_token_lifetime_for(client);
     let openid = issue.scope.contains("openid");
     let audience = match access_token_audience(
         issue.resource,
