@@ -22,6 +22,13 @@ mod m20261127_000002_login_throttle;
 mod m20261127_000003_code_binding;
 mod m20261127_000004_grant_auth_time;
 mod m20261127_000005_access_token_deny_list;
+mod m20261127_000006_client_assertion_jti;
+mod m20261127_000007_claims_request;
+mod m20261127_000008_device_codes;
+mod m20261127_000009_logout_outbox;
+mod m20261127_000010_registration;
+mod m20261127_000011_revocation_feed;
+mod m20261127_000012_audit_events;
 
 /// Every migration, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,6 +43,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_code_binding::Migration),
             Box::new(m20261127_000004_grant_auth_time::Migration),
             Box::new(m20261127_000005_access_token_deny_list::Migration),
+            Box::new(m20261127_000006_client_assertion_jti::Migration),
+            Box::new(m20261127_000007_claims_request::Migration),
+            Box::new(m20261127_000008_device_codes::Migration),
+            Box::new(m20261127_000009_logout_outbox::Migration),
+            Box::new(m20261127_000010_registration::Migration),
+            Box::new(m20261127_000011_revocation_feed::Migration),
+            Box::new(m20261127_000012_audit_events::Migration),
         ]
     }
 }

@@ -129,13 +129,14 @@ async fn introspection_tells_the_truth(backend: Backend) {
     assert_eq!(info["active"], true);
     assert_eq!(info["sub"], api.id.as_str());
 
-    // A disabled user: inactive at once.
+    // A user disabled behind the node's back (the CLI writes to the database directly): inactive within the
+    // revocation view's polling bound (through the admin API on this node: at once).
     let store = app.key_manager.store.clone();
     store
         .set_user_disabled(&alice.sub, true, app.clock.now())
         .await
         .unwrap();
-    assert_eq!(introspect(&app, &api, at).await, json!({ "active": false }));
+    inactive_within_bound(&app, &api, at).await;
 
     // Callers must authenticate; public clients may not introspect.
     let res = app
@@ -210,4 +211,76 @@ async fn revocation_ends_what_it_names(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(introspection_tells_the_truth, revocation_ends_what_it_names);
+/// Polls `introspect` on `node` until the token is inactive, for at most five seconds: the documented bound is
+/// `tokens.revocation_refresh_interval` (1 s by default) plus one poll.
+async fn inactive_within_bound(node: &TestApp, who: &Creds, token: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if introspect(node, who, token).await == json!({ "active": false }) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other node still says active after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Two nodes on one database, each answering introspection from its own in-memory revocation view: what is
+/// revoked through one node is inactive there at once, and on the other within the polling bound; a user
+/// disabled behind both nodes' backs (as the CLI does) too.
+async fn revocations_reach_every_node(backend: Backend) {
+    let Some(a) = spawn_app(backend).await else {
+        return;
+    };
+    // Nodes behind one load balancer share one issuer.
+    let issuer = a.issuer.to_string();
+    let b = a
+        .spawn_peer_with(|env| {
+            env.insert("CHARTER_ISSUER".into(), issuer);
+        })
+        .await
+        .unwrap();
+    let alice = a.create_user("alice", PW).await;
+    let rp = register(&a, &["authorization_code", "refresh_token"], true).await;
+
+    // An access token revoked on A.
+    let first = tokens(&a, &rp).await;
+    let at = first["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&b, &rp, at).await["active"], true);
+    assert_eq!(revoke(&a, &rp, at).await, 200);
+    assert_eq!(introspect(&a, &rp, at).await, json!({ "active": false }));
+    inactive_within_bound(&b, &rp, at).await;
+
+    // A refresh token revoked on B ends its grant's access tokens on A.
+    let second = tokens(&a, &rp).await;
+    let (at, rt) = (
+        second["access_token"].as_str().unwrap(),
+        second["refresh_token"].as_str().unwrap(),
+    );
+    assert_eq!(introspect(&a, &rp, at).await["active"], true);
+    assert_eq!(revoke(&b, &rp, rt).await, 200);
+    assert_eq!(introspect(&b, &rp, at).await, json!({ "active": false }));
+    inactive_within_bound(&a, &rp, at).await;
+
+    // A user disabled in the database directly (the CLI's way): both nodes within the bound.
+    let third = tokens(&a, &rp).await;
+    let at = third["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&a, &rp, at).await["active"], true);
+    a.key_manager
+        .store
+        .set_user_disabled(&alice.sub, true, a.clock.now())
+        .await
+        .unwrap();
+    inactive_within_bound(&a, &rp, at).await;
+    inactive_within_bound(&b, &rp, at).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+backend_tests!(
+    introspection_tells_the_truth,
+    revocation_ends_what_it_names,
+    revocations_reach_every_node
+);

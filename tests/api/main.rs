@@ -3,13 +3,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
+mod admin_resources;
+mod audit;
+mod backchannel;
+mod claims_parameter;
 mod client_credentials;
 mod code_flow;
+mod cors;
+mod db_faults;
+mod device;
 mod health;
 mod introspection;
 mod keys;
+mod limits;
 mod login;
+mod logout;
+mod metrics;
+mod nodes;
+mod private_key_jwt;
 mod refresh;
+mod registration;
+mod registration_manage;
+mod registration_rp;
 mod relying_party;
+mod session_security;
 mod sweeper;
 mod well_known;

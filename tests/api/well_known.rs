@@ -56,28 +56,64 @@ async fn discovery_is_truthful(backend: Backend) {
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         assert_eq!(doc["request_parameter_supported"], false);
         assert_eq!(doc["request_uri_parameter_supported"], false);
-        assert_eq!(doc["claims_parameter_supported"], false);
+        assert_eq!(doc["claims_parameter_supported"], true);
         for (field, path) in [
             ("authorization_endpoint", "/authorize"),
             ("token_endpoint", "/token"),
             ("userinfo_endpoint", "/userinfo"),
             ("introspection_endpoint", "/introspect"),
             ("revocation_endpoint", "/revoke"),
+            ("device_authorization_endpoint", "/device_authorization"),
+            ("end_session_endpoint", "/logout"),
         ] {
             assert_eq!(doc[field], format!("{}{path}", app.issuer), "{field}");
         }
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code"
+            ])
         );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none"
+            ])
         );
-        // Nothing is promised that is not served yet.
-        for absent in ["registration_endpoint", "end_session_endpoint"] {
-            assert!(doc.get(absent).is_none(), "{absent} is not implemented yet");
+        // private_key_jwt assertions: asymmetric algorithms only, at every endpoint that takes them.
+        let algs = serde_json::json!(["RS256", "PS256", "ES256", "EdDSA"]);
+        for field in [
+            "token_endpoint_auth_signing_alg_values_supported",
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            "revocation_endpoint_auth_signing_alg_values_supported",
+        ] {
+            assert_eq!(doc[field], algs, "{field}");
         }
+        assert_eq!(
+            doc["introspection_endpoint_auth_methods_supported"],
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt"
+            ])
+        );
+        // Back-channel logout with sid (OpenID Back-Channel Logout §2.1); no front-channel logout.
+        assert_eq!(doc["backchannel_logout_supported"], true);
+        assert_eq!(doc["backchannel_logout_session_supported"], true);
+        for absent in [
+            "frontchannel_logout_supported",
+            "frontchannel_logout_session_supported",
+        ] {
+            assert!(doc.get(absent).is_none(), "{absent}");
+        }
+        // Dynamic registration is off by default (tests/api/registration.rs covers it on).
+        assert!(doc.get("registration_endpoint").is_none());
     }
     app.stop().await;
 }

@@ -19,12 +19,22 @@ pub struct Capabilities {
     /// RFC 7662 and RFC 7009 endpoints (they authenticate clients like the token endpoint).
     pub introspection_endpoint: bool,
     pub revocation_endpoint: bool,
+    /// RFC 8628 §4: `device_authorization_endpoint`.
+    pub device_authorization_endpoint: bool,
     /// `token_endpoint_auth_methods_supported`, once the token endpoint exists.
     pub token_endpoint_auth_methods: Vec<String>,
     /// `grant_types_supported`, once the token endpoint exists.
     pub grant_types: Vec<String>,
     pub claims_parameter: bool,
+    /// OpenID Connect RP-Initiated Logout 1.0 (`end_session_endpoint`) and Back-Channel Logout 1.0 (with
+    /// `sid`). Front-channel logout is not supported and not advertised.
+    pub logout: bool,
+    /// RFC 7591 dynamic client registration is enabled (`registration.mode` is not `off`).
+    pub registration_endpoint: bool,
 }
+
+/// Algorithms a `private_key_jwt` client assertion may be signed with (no `none`, no HMAC).
+pub const CLIENT_ASSERTION_ALGS: &[&str] = &["RS256", "PS256", "ES256", "EdDSA"];
 
 /// The scopes Charter understands (OpenID Connect Core §5.4, §11).
 pub const SCOPES: &[&str] = &[
@@ -77,6 +87,12 @@ pub struct ProviderMetadata {
     pub introspection_endpoint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
     pub scopes_supported: Vec<&'static str>,
     pub response_types_supported: Vec<&'static str>,
     pub response_modes_supported: Vec<&'static str>,
@@ -90,17 +106,38 @@ pub struct ProviderMetadata {
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    /// RFC 8414 §2 / OpenID Connect Discovery §3: published with `private_key_jwt`, for each endpoint that
+    /// accepts it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     pub claims_supported: Vec<&'static str>,
     pub claims_parameter_supported: bool,
     pub request_parameter_supported: bool,
     pub request_uri_parameter_supported: bool,
     pub code_challenge_methods_supported: Vec<&'static str>,
     pub authorization_response_iss_parameter_supported: bool,
+    pub backchannel_logout_supported: bool,
+    pub backchannel_logout_session_supported: bool,
 }
 
 impl ProviderMetadata {
     pub fn new(issuer: &Issuer, caps: &Capabilities) -> Self {
         let when = |on: bool, path: &str| on.then(|| issuer.endpoint(path));
+        let jwt_auth = caps
+            .token_endpoint_auth_methods
+            .iter()
+            .any(|m| m == "private_key_jwt");
+        let assertion_algs = |on: bool| {
+            if on && jwt_auth {
+                CLIENT_ASSERTION_ALGS.to_vec()
+            } else {
+                Vec::new()
+            }
+        };
         Self {
             issuer: issuer.as_str().to_owned(),
             authorization_endpoint: when(caps.authorization_endpoint, "/authorize"),
@@ -109,6 +146,12 @@ impl ProviderMetadata {
             jwks_uri: issuer.endpoint("/jwks"),
             introspection_endpoint: when(caps.introspection_endpoint, "/introspect"),
             revocation_endpoint: when(caps.revocation_endpoint, "/revoke"),
+            end_session_endpoint: when(caps.logout, "/logout"),
+            device_authorization_endpoint: when(
+                caps.device_authorization_endpoint,
+                "/device_authorization",
+            ),
+            registration_endpoint: when(caps.registration_endpoint, "/register"),
             scopes_supported: SCOPES.to_vec(),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query", "form_post"],
@@ -139,12 +182,21 @@ impl ProviderMetadata {
             } else {
                 Vec::new()
             },
+            token_endpoint_auth_signing_alg_values_supported: assertion_algs(caps.token_endpoint),
+            introspection_endpoint_auth_signing_alg_values_supported: assertion_algs(
+                caps.introspection_endpoint,
+            ),
+            revocation_endpoint_auth_signing_alg_values_supported: assertion_algs(
+                caps.revocation_endpoint,
+            ),
             claims_supported: CLAIMS.to_vec(),
             claims_parameter_supported: caps.claims_parameter,
             request_parameter_supported: false,
             request_uri_parameter_supported: false,
             code_challenge_methods_supported: vec!["S256"],
             authorization_response_iss_parameter_supported: true,
+            backchannel_logout_supported: caps.logout,
+            backchannel_logout_session_supported: caps.logout,
         }
     }
 }
@@ -185,6 +237,33 @@ mod tests {
         assert_eq!(
             doc["grant_types_supported"],
             serde_json::json!(["authorization_code"])
+        );
+        assert!(
+            doc.get("token_endpoint_auth_signing_alg_values_supported")
+                .is_none()
+        );
+
+        let caps = Capabilities {
+            introspection_endpoint: true,
+            token_endpoint_auth_methods: vec![
+                "client_secret_basic".into(),
+                "private_key_jwt".into(),
+            ],
+            ..caps
+        };
+        let doc = serde_json::to_value(ProviderMetadata::new(&issuer, &caps)).unwrap();
+        let algs = serde_json::json!(["RS256", "PS256", "ES256", "EdDSA"]);
+        assert_eq!(
+            doc["token_endpoint_auth_signing_alg_values_supported"],
+            algs
+        );
+        assert_eq!(
+            doc["introspection_endpoint_auth_signing_alg_values_supported"],
+            algs
+        );
+        assert!(
+            doc.get("revocation_endpoint_auth_signing_alg_values_supported")
+                .is_none()
         );
     }
 }

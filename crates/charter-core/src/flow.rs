@@ -1,11 +1,20 @@
 //! The authorization decision (OpenID Connect Core §3.1.2.3–§3.1.2.6): given a validated request, the
 //! browser's session and the remembered consent, what happens next — sign in, consent, an error for the
 //! client, or a code.
+//!
+//! A `sub` value in the `claims` parameter (Core §5.5.1, §3.1.2.2) is treated like an `id_token_hint`: a
+//! session of another user must sign in again (`login_required` with `prompt=none`). Unlike a hint, it is a
+//! requirement, not a suggestion: if the user who signs in in answer to the request is still not the one named,
+//! the request fails with `access_denied` — Charter never issues tokens about another user than the one asked
+//! for. Individually requested claims need consent like scopes: they are covered by a remembered consent to
+//! the scope that releases them (`email` by `email`, ...), see [`consent_scope`].
 
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::grant::{AuthorizationRequest, Consent};
+use crate::scope::ScopeSet;
 use crate::session::Session;
+use crate::token::userinfo::scope_of_claim;
 
 /// The next step of an authorization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +23,8 @@ pub enum Next {
     Login,
     /// The user must approve the client's access.
     Consent,
-    /// Answer the client with this `prompt=none` error (`login_required`, `consent_required`).
+    /// Answer the client with this error: `login_required` or `consent_required` for `prompt=none`,
+    /// `access_denied` when the user who signed in is not the one the request names by `sub`.
     Fail(&'static str),
     /// Issue the authorization code.
     Issue,
@@ -37,6 +47,17 @@ pub fn decide(
     let authenticated_since_request = |s: &Session| parked_at.is_some_and(|p| s.auth_time >= p);
     let needs_login = match session {
         None => true,
+        Some(s)
+            if !request
+                .claims
+                .as_ref()
+                .is_none_or(|c| c.allows_subject(&s.user_sub)) =>
+        {
+            if authenticated_since_request(s) {
+                return Next::Fail("access_denied");
+            }
+            true
+        }
         Some(s) => {
             let hint_mismatch = request
                 .id_token_hint_sub
@@ -57,7 +78,7 @@ pub fn decide(
             Next::Login
         };
     }
-    let remembered = consent.is_some_and(|c| request.scope.is_subset_of(&c.scope));
+    let remembered = consent.is_some_and(|c| consent_scope(request).is_subset_of(&c.scope));
     let needs_consent =
         !client.settings.skip_consent && (!remembered || (prompt.consent && parked_at.is_none()));
     if needs_consent {
@@ -68,6 +89,20 @@ pub fn decide(
         };
     }
     Next::Issue
+}
+
+/// What consenting to `request` grants: its scopes, and the scope that releases each claim it asks for
+/// individually (`claims` parameter). A remembered consent covers the request when it includes all of them; an
+/// approved request is remembered as this set.
+pub fn consent_scope(request: &AuthorizationRequest) -> ScopeSet {
+    let mut scope = request.scope.clone();
+    if let Some(claims) = &request.claims {
+        let implied: Vec<&str> = claims.names().filter_map(scope_of_claim).collect();
+        if let Ok(implied) = ScopeSet::parse(&implied.join(" ")) {
+            scope = scope.iter().chain(implied.iter()).cloned().collect();
+        }
+    }
+    scope
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::claims_request::ClaimsRequest;
 use crate::client::RedirectUri;
 use crate::clock::Timestamp;
 use crate::ids::{ClientId, Subject};
@@ -53,6 +54,9 @@ pub struct AuthorizationRequest {
     pub acr_values: Option<String>,
     /// RFC 8707 resource indicator.
     pub resource: Option<String>,
+    /// The `claims` parameter (OpenID Connect Core §5.5), when it named claims Charter knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<ClaimsRequest>,
 }
 
 /// A parked authorization request, referenced by an opaque id (only its digest is stored).
@@ -79,6 +83,9 @@ pub struct Grant {
     pub revoked_at: Option<Timestamp>,
     /// When the user authenticated for this grant (the `auth_time` of its ID tokens, refreshes included).
     pub auth_time: Option<Timestamp>,
+    /// The individual claims the authorization request asked for (OpenID Connect Core §5.5): they go into
+    /// every ID token of the grant (refreshes included) and into userinfo answers for its access tokens.
+    pub claims: Option<ClaimsRequest>,
 }
 
 impl Grant {

@@ -108,8 +108,15 @@ string_newtype!(
 impl ClientId {
     pub const MAX_LEN: usize = 128;
 
+    /// A fresh random client_id (base64url). It never starts with `-` or `_`: an id that looks like a command-line
+    /// flag would need `--` before it in every `charter clients ...` call and every operator's script.
     pub fn generate(rng: &dyn TokenGenerator) -> Self {
-        Self(rng.token(sizes::CLIENT_ID))
+        loop {
+            let id = rng.token(sizes::CLIENT_ID);
+            if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                return Self(id);
+            }
+        }
     }
 
     pub fn parse(s: &str) -> Result<Self, InvalidId> {
@@ -167,6 +174,19 @@ mod tests {
         let b = Subject::generate(&g);
         assert_ne!(a, b);
         assert_eq!(Subject::parse(a.as_str()), Ok(a));
+    }
+
+    #[test]
+    fn generated_client_ids_never_look_like_flags() {
+        let g = SystemTokenGenerator::new();
+        for _ in 0..2000 {
+            let id = ClientId::generate(&g);
+            assert!(
+                id.as_str().starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{id:?}"
+            );
+            assert_eq!(ClientId::parse(id.as_str()), Ok(id));
+        }
     }
 
     #[test]

@@ -15,19 +15,24 @@
 //! This crate must never depend on actix-web or sea-orm: a test in `tests/purity.rs` keeps it that way.
 
 pub mod accounts;
+pub mod audit;
+pub mod claims_request;
 pub mod client;
 pub mod clock;
 pub mod csrf;
+pub mod device;
 pub mod discovery;
 pub mod flow;
 pub mod grant;
 pub mod ids;
 pub mod issuer;
 pub mod keys;
+pub mod logout;
 pub mod navigation;
 pub mod net;
 pub mod password;
 pub mod random;
+pub mod registration;
 pub mod scope;
 pub mod secret;
 pub mod session;

@@ -4,9 +4,10 @@
 //! Hashing is deliberately slow (~14 ms and 19 MiB per call in release). Callers run it off the async workers
 //! and cap its concurrency; this module only does the arithmetic.
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
@@ -53,23 +54,85 @@ impl PasswordPolicy {
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
+/// Argon2id's memory cost at Charter's parameters, in KiB (= 1 KiB blocks).
+const M_COST: u32 = 19_456;
+
+/// A stored hash asking for more memory than this (KiB) is refused rather than computed: a corrupt or hostile
+/// row must not make a sign-in allocate gigabytes.
+const MAX_M_COST: u32 = 8 * M_COST;
+
 /// The parameters Charter hashes with today.
-fn argon2() -> Result<Argon2<'static>, HashError> {
-    let params = Params::new(19_456, 2, 1, Some(32)).map_err(|e| HashError(e.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> Result<Params, HashError> {
+    Params::new(M_COST, 2, 1, Some(32)).map_err(|e| HashError(e.to_string()))
 }
 
-/// Hashes a password with a fresh 128-bit salt.
+thread_local! {
+    /// Working memory kept between hashes on threads that asked for it ([`keep_memory_on_this_thread`]).
+    static WORKSPACE: RefCell<Option<Vec<Block>>> = const { RefCell::new(None) };
+}
+
+/// Makes this thread keep Argon2's 19 MiB of working memory from one hash to the next instead of allocating it
+/// each time. For the few dedicated hashing threads of a server: with the allocator left to itself, every thread
+/// that ever hashed can end up holding its own freed 19 MiB (glibc's per-thread arenas and its adaptive mmap
+/// threshold), and a sign-in storm spread over many threads grows the process by hundreds of MiB. The memory is
+/// allocated at the first hash, not here.
+pub fn keep_memory_on_this_thread() {
+    WORKSPACE.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.is_none() {
+            *w = Some(Vec::new());
+        }
+    });
+}
+
+/// Runs Argon2 with `blocks` KiB of working memory: this thread's kept memory when it has some, else a fresh
+/// allocation freed afterwards.
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = argon2.params().block_count();
+    WORKSPACE.with(|w| match w.borrow_mut().as_mut() {
+        Some(memory) => {
+            if memory.len() < blocks {
+                memory.resize(blocks, Block::new());
+            }
+            argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+        }
+        None => {
+            let mut memory = vec![Block::new(); blocks];
+            argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..])
+        }
+    })
+}
+
+/// Hashes a password with a fresh 128-bit salt, into a PHC string.
 pub fn hash_password(
     password: &SecretString,
     rng: &dyn TokenGenerator,
 ) -> Result<String, HashError> {
     let mut salt = [0u8; 16];
     rng.fill(&mut salt);
-    let hash = argon2()?
-        .hash_password_with_salt(password.expose_secret().as_bytes(), &salt)
-        .map_err(|e| HashError(e.to_string()))?;
-    Ok(hash.to_string())
+    let params = params()?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; 32];
+    compute(
+        &argon2,
+        password.expose_secret().as_bytes(),
+        &salt,
+        &mut out,
+    )
+    .map_err(|e| HashError(e.to_string()))?;
+    let phc = PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| HashError(e.to_string()))?,
+        salt: Some(Salt::new(&salt).map_err(|e| HashError(e.to_string()))?),
+        hash: Some(Output::new(&out).map_err(|e| HashError(e.to_string()))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// The outcome of checking a password.
@@ -92,19 +155,42 @@ pub fn verify_password(password: &SecretString, stored: &str) -> Verification {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verification::Mismatch;
     };
-    let Ok(hasher) = argon2() else {
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
         return Verification::Mismatch;
     };
-    match hasher.verify_password(pw, &parsed) {
-        Ok(()) => Verification::Match {
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return Verification::Mismatch;
+    };
+    let Ok(version) = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map(Option::unwrap_or_default)
+    else {
+        return Verification::Mismatch;
+    };
+    let Ok(stored_params) = Params::try_from(&parsed) else {
+        return Verification::Mismatch;
+    };
+    if stored_params.m_cost() > MAX_M_COST {
+        return Verification::Mismatch;
+    }
+    let argon2 = Argon2::new(algorithm, version, stored_params);
+    let mut out = vec![0u8; expected.as_ref().len()];
+    if compute(&argon2, pw, salt.as_ref(), &mut out).is_err() {
+        return Verification::Mismatch;
+    }
+    // `Output`'s equality is constant-time.
+    match Output::new(&out) {
+        Ok(computed) if &computed == expected => Verification::Match {
             needs_rehash: !uses_current_parameters(&parsed),
         },
-        Err(_) => Verification::Mismatch,
+        _ => Verification::Mismatch,
     }
 }
 
 fn uses_current_parameters(hash: &PasswordHash) -> bool {
-    let current = argon2().ok().map(|a| a.params().clone());
+    let current = params().ok();
     let stored = Params::try_from(hash).ok();
     hash.algorithm.as_str() == "argon2id"
         && hash.version == Some(0x13)
@@ -147,7 +233,45 @@ mod tests {
     }
 
     #[test]
+    fn threads_that_keep_memory_hash_and_verify_alike() {
+        let rng = SystemTokenGenerator::new();
+        let elsewhere = hash_password(&secret("correct horse battery staple"), &rng).unwrap();
+        std::thread::spawn(move || {
+            keep_memory_on_this_thread();
+            let rng = SystemTokenGenerator::new();
+            for _ in 0..2 {
+                let here = hash_password(&secret("correct horse battery staple"), &rng).unwrap();
+                for stored in [&here, &elsewhere] {
+                    assert_eq!(
+                        verify_password(&secret("correct horse battery staple"), stored),
+                        Verification::Match {
+                            needs_rehash: false
+                        }
+                    );
+                    assert_eq!(
+                        verify_password(&secret("correct horse battery stapler"), stored),
+                        Verification::Mismatch
+                    );
+                }
+            }
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn hashes_asking_for_huge_memory_are_refused_without_computing() {
+        let stored = "$argon2id$v=19$m=4194304,t=2,p=1$AQEBAQEBAQEBAQEBAQEBAQ$\
+                      c2FtZS1sZW5ndGgtYXMtYS1yZWFsLW91dHB1dC0zMmI";
+        assert_eq!(
+            verify_password(&secret("pw"), stored),
+            Verification::Mismatch
+        );
+    }
+
+    #[test]
     fn older_parameters_ask_for_a_rehash() {
+        use argon2::password_hash::PasswordHasher;
         let weak = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,

@@ -13,11 +13,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use thiserror::Error;
 
+use crate::audit::{AuditEvent, AuditQuery, AuditRecord};
 use crate::client::{ClientRecord, SecretHashes};
 use crate::clock::Timestamp;
+use crate::device::{DeviceAuthorization, DeviceStatus};
 use crate::grant::{AuthorizationCode, Consent, Grant, PendingAuthorization, RefreshToken};
 use crate::ids::{ClientId, Subject, Username};
 use crate::keys::{KeyChange, RewrappedKey, StoredKey};
+use crate::logout::delivery::LogoutMessage;
+use crate::logout::outbox::{AttemptResult, EndSessions, OutboxSummary, SessionsEnded};
+use crate::random::TokenGenerator;
+use crate::registration::InitialAccessToken;
 use crate::session::Session;
 use crate::throttle::Failures;
 use crate::user::{Profile, User, UserCredentials};
@@ -244,6 +250,9 @@ pub trait GrantStore: Send + Sync {
         client: &ClientId,
         now: Timestamp,
     ) -> Result<u64, StoreError>;
+    /// Revokes every active grant of `user`, with all their tokens (a password change: whoever knew the old
+    /// password may hold refresh tokens). Returns how many.
+    async fn revoke_user_grants(&self, user: &Subject, now: Timestamp) -> Result<u64, StoreError>;
 
     /// Stores a new code with its grant, in one transaction.
     async fn create_code(&self, grant: &Grant, code: &AuthorizationCode) -> Result<(), StoreError>;
@@ -291,14 +300,190 @@ pub trait RefreshStore: Send + Sync {
 #[async_trait]
 pub trait DenyListStore: Send + Sync {
     /// Denies `jti` until `expires_at` (idempotent).
-    async fn deny_access_token(&self, jti: &str, expires_at: Timestamp) -> Result<(), StoreError>;
+    /// Denies `jti` until `expires_at`; `now` is when (what revocation views poll by).
+    async fn deny_access_token(
+        &self,
+        jti: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     async fn is_access_token_denied(&self, jti: &str) -> Result<bool, StoreError>;
+}
+
+/// What dynamic client registration (RFC 7591, RFC 7592) and operator updates need beyond [`ClientStore`]:
+/// replacing a client, registration access tokens (by digest), initial access tokens (by digest).
+#[async_trait]
+pub trait ClientRegistrationStore: Send + Sync {
+    /// Stores a dynamically registered client and the digest of its registration access token, in one
+    /// transaction. [`StoreError::Conflict`] when the id is taken.
+    async fn create_registered_client(
+        &self,
+        client: &ClientRecord,
+        registration_token_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// Replaces a client's metadata, settings, redirect URIs, secret hashes and `updated_at` (never its id,
+    /// `registration` or `created_at`), in one transaction. Returns false when there is no such client.
+    async fn update_client(&self, client: &ClientRecord) -> Result<bool, StoreError>;
+    /// The digest of the client's registration access token, if it has one (dynamic clients do).
+    async fn registration_token_hash(&self, id: &ClientId) -> Result<Option<String>, StoreError>;
+    /// Stores a new initial access token (RFC 7591 §3).
+    async fn create_initial_access_token(
+        &self,
+        token: &InitialAccessToken,
+    ) -> Result<(), StoreError>;
+    async fn find_initial_access_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InitialAccessToken>, StoreError>;
+    /// Spends one use of the token if it is usable at `now` (a conditional update: concurrent registrations
+    /// never overspend it). True when a use was spent (or the token has unlimited uses and is unexpired).
+    async fn spend_initial_access_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Device authorization requests (RFC 8628), by the digest of the device code. Every change is conditional,
+/// so that of concurrent requests exactly one wins.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores a new request; [`StoreError::Conflict`] when its user-code key is taken (draw another code).
+    async fn create_device_authorization(
+        &self,
+        auth: &DeviceAuthorization,
+    ) -> Result<(), StoreError>;
+    /// The request with this device-code digest, in whatever state (the caller decides with `decide_poll`).
+    async fn find_device_authorization(
+        &self,
+        device_code_hash: &str,
+    ) -> Result<Option<DeviceAuthorization>, StoreError>;
+    /// The request with this user-code key, in whatever state.
+    async fn find_device_authorization_by_user_code(
+        &self,
+        user_code_key: &str,
+    ) -> Result<Option<DeviceAuthorization>, StoreError>;
+    /// Records the user's decision (approved or denied) if the request is still pending, unused and
+    /// unexpired at `now`. True for exactly one caller.
+    async fn decide_device_authorization(
+        &self,
+        device_code_hash: &str,
+        decision: &DeviceStatus,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Records a poll of a pending request (`last_polled_at = now`, the new `interval`) if its last poll is
+    /// still `seen` (compare and set). False when another poll got there first or it is no longer pending.
+    async fn record_device_poll(
+        &self,
+        device_code_hash: &str,
+        seen: Option<Timestamp>,
+        now: Timestamp,
+        interval: Duration,
+    ) -> Result<bool, StoreError>;
+    /// In one transaction: marks an approved, unused, unexpired request used and stores `grant`. True for
+    /// exactly one caller; false, with nothing stored, for every other.
+    async fn redeem_device_authorization(
+        &self,
+        device_code_hash: &str,
+        grant: &Grant,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Ending browser sessions and the back-channel logout outbox they leave behind (OpenID Connect Back-Channel
+/// Logout 1.0). Messages are claimed with a per-row lease, so exactly one node attempts a message at a time.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Ends the sessions `which` selects, in one transaction: for each, one message per client that received
+    /// an ID token in it (`record_session_client`) and has a `backchannel_logout_uri` (ids and `jti`s drawn
+    /// from `ids`, first attempt due at `now`); its grants without `offline_access` revoked at `now`; the
+    /// session deleted.
+    async fn end_sessions(
+        &self,
+        which: EndSessions<'_>,
+        now: Timestamp,
+        ids: &dyn TokenGenerator,
+    ) -> Result<SessionsEnded, StoreError>;
+    /// Claims up to `limit` pending messages due at `now` that nobody holds (or whose holder's lease ran out),
+    /// for `holder` until `now + lease`. Each claim is a conditional update: of concurrent claimers exactly one
+    /// gets a given message.
+    async fn claim_logout_messages(
+        &self,
+        holder: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<LogoutMessage>, StoreError>;
+    /// Records an attempt on a message `holder` claimed: delivered (deleted), retry later, or failed for good.
+    /// False when `holder` no longer holds it (its lease ran out and another node took it).
+    async fn finish_logout_attempt(
+        &self,
+        id: &str,
+        holder: &str,
+        result: &AttemptResult,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Counts for operators: pending, due at `now`, failed.
+    async fn outbox_summary(&self, now: Timestamp) -> Result<OutboxSummary, StoreError>;
+}
+
+/// The redirect URIs of every client, for the CORS allow-list of the endpoints browser-based clients call
+/// (`charter_endpoints::cors`): their origins are the allowed ones.
+#[async_trait]
+pub trait RedirectOriginStore: Send + Sync {
+    /// Every distinct registered redirect URI (not post-logout ones), exactly as registered, in no order.
+    async fn all_redirect_uris(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// The `jti`s of client assertions (`private_key_jwt`, RFC 7523 §3), remembered until the assertion expires so
+/// that a replay is refused.
+#[async_trait]
+pub trait AssertionReplayStore: Send + Sync {
+    /// Remembers `jti` for `client` until `expires_at`. True the first time; false when it is already
+    /// remembered (a replay). An insert-if-absent, atomic on every backend: of two racing uses of one `jti`,
+    /// exactly one gets true.
+    async fn remember_assertion(
+        &self,
+        client: &ClientId,
+        jti: &str,
+        expires_at: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// What changed since a moment, for each node's in-memory revocation view: the checks on an access token that
+/// would otherwise read the database at every introspection (deny list, grant revoked, user disabled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revocations {
+    /// Access tokens denied at or after `since`: `jti` and when the token expires.
+    pub denied: Vec<(String, Timestamp)>,
+    /// Grants revoked at or after `since`, with when.
+    pub revoked_grants: Vec<(String, Timestamp)>,
+    /// Users changed at or after `since`, and whether they are disabled now.
+    pub users: Vec<(Subject, bool)>,
+}
+
+#[async_trait]
+pub trait RevocationFeed: Send + Sync {
+    /// Revocations and user changes at or after `since` (inclusive: callers overlap their windows).
+    async fn revocations_since(&self, since: Timestamp) -> Result<Revocations, StoreError>;
+}
+
+/// The audit trail ([`crate::audit`]): append-only, read by operators, deleted only past its retention.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one event.
+    async fn record_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Events matching `query`, newest first (by id), at most `query.limit` (capped at [`Page::MAX_LIMIT`]).
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Deletes at most `batch` events from before `cutoff`, oldest first; returns how many.
+    async fn delete_audit_before(&self, cutoff: Timestamp, batch: u64) -> Result<u64, StoreError>;
 }
 
 /// Everything a running Charter needs from its database.
 pub trait Store:
     UserStore
     + ClientStore
+    + ClientRegistrationStore
     + KeyStore
     + SessionStore
     + ThrottleStore
@@ -306,6 +491,12 @@ pub trait Store:
     + GrantStore
     + RefreshStore
     + DenyListStore
+    + DeviceStore
+    + OutboxStore
+    + RedirectOriginStore
+    + AssertionReplayStore
+    + RevocationFeed
+    + AuditStore
     + Health
     + Leases
     + Housekeeping
@@ -316,6 +507,7 @@ pub trait Store:
 impl<T> Store for T where
     T: UserStore
         + ClientStore
+        + ClientRegistrationStore
         + KeyStore
         + SessionStore
         + ThrottleStore
@@ -323,6 +515,12 @@ impl<T> Store for T where
         + GrantStore
         + RefreshStore
         + DenyListStore
+        + DeviceStore
+        + OutboxStore
+        + RedirectOriginStore
+        + AssertionReplayStore
+        + RevocationFeed
+        + AuditStore
         + Health
         + Leases
         + Housekeeping

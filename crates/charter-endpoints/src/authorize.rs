@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use charter_core::client::{Client, RedirectUri};
+use charter_core::client::{Client, RedirectUri, Registration};
 use charter_core::flow::{Next, decide};
 use charter_core::grant::{
     AuthorizationCode, AuthorizationRequest, Grant, PendingAuthorization, ResponseMode,
@@ -149,6 +149,25 @@ pub async fn authorize(
                 None,
             ));
         }
+        // RFC 9700 §4.11.2 (SPEC-CHECKLIST A.7): a dynamically registered client nobody vetted must not turn
+        // Charter into an open redirector to the URI its registrant chose. With nobody signed in (no user has
+        // interacted), its erroneous requests get a page, not a redirect.
+        Err(AuthorizeError::Redirect { description, .. })
+            if browser.signed_in.is_none()
+                && client
+                    .as_ref()
+                    .is_some_and(|c| c.registration == Registration::Dynamic) =>
+        {
+            let t = browser.locale.strings();
+            return Ok(message(
+                &state,
+                &browser,
+                StatusCode::BAD_REQUEST,
+                t.bad_request_title,
+                description,
+                None,
+            ));
+        }
         Err(AuthorizeError::Redirect {
             redirect_uri,
             response_mode,
@@ -227,20 +246,24 @@ pub async fn proceed(
     );
     match (next, session) {
         (Next::Fail(code), _) => {
-            let error = if code == "consent_required" {
-                RedirectError::ConsentRequired
-            } else {
-                RedirectError::LoginRequired
+            let (error, description) = match code {
+                "consent_required" => (
+                    RedirectError::ConsentRequired,
+                    "the user must interact with the provider",
+                ),
+                "access_denied" => (
+                    RedirectError::AccessDenied,
+                    "the signed-in user is not the one the claims parameter names by sub",
+                ),
+                _ => (
+                    RedirectError::LoginRequired,
+                    "the user must interact with the provider",
+                ),
             };
             if let Some((id, _)) = parked {
                 state.store.delete_pending(&token_digest(id)).await?;
             }
-            Ok(error_response(
-                state,
-                &request,
-                error,
-                "the user must interact with the provider",
-            ))
+            Ok(error_response(state, &request, error, description))
         }
         (Next::Issue, Some(me)) => {
             if let Some((id, _)) = parked {
@@ -375,6 +398,19 @@ pub async fn issue_code(
     request: &AuthorizationRequest,
     me: &SignedIn,
 ) -> Result<HttpResponse, ApiError> {
+    // The decision checked this already; the consent page may be answered later, by whoever is signed in then.
+    if !request
+        .claims
+        .as_ref()
+        .is_none_or(|c| c.allows_subject(&me.user.sub))
+    {
+        return Ok(error_response(
+            state,
+            request,
+            RedirectError::AccessDenied,
+            "the signed-in user is not the one the claims parameter names by sub",
+        ));
+    }
     let now = state.clock.now();
     let grant = Grant {
         id: state.rng.token(16),
@@ -386,6 +422,7 @@ pub async fn issue_code(
         created_at: now,
         revoked_at: None,
         auth_time: Some(me.session.auth_time),
+        claims: request.claims.clone(),
     };
     let code = state.rng.token(sizes::CODE);
     let stored = AuthorizationCode {

@@ -55,8 +55,7 @@ pub async fn introspect(
         ["access", "refresh"]
     } {
         if kind == "access" {
-            if let Some(live) = access::live(&state, token).await? {
-                let c = live.claims;
+            if let Some(c) = access::live_claims(&state, token).await? {
                 return Ok(answer(json!({
                     "active": true,
                     "scope": c.scope.to_string(),

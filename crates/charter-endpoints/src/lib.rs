@@ -9,19 +9,36 @@
 //!   proxies.
 //! - [`request_id`]: every response carries the id its log lines carry (`X-Request-Id`).
 //! - [`well_known`]: discovery metadata and the JWKS, served from memory.
+//! - [`cors`]: CORS for discovery, the JWKS, token, userinfo and revocation, for the origins of registered
+//!   redirect URIs; never on `/authorize` or the pages.
 //! - [`pages`]: Charter's own pages — sign-in and the account page — with their security headers and CSRF.
 //! - [`hashing`]: password hashing off the async workers, concurrency capped.
+//! - [`admin`]: the admin API under `/admin/v1` (clients, users, sessions, consents; OpenAPI document).
+//! - [`registration`]: dynamic client registration (RFC 7591) and client self-management (RFC 7592).
+//! - [`limits`]: rate limits per client address and per authenticated client (429 with `Retry-After`);
+//!   [`panics`]: a panicking handler is a 500 for its request only.
+//! - [`metrics`]: Prometheus metrics at `GET /metrics`; [`audit`]: writing audit events from handlers.
 
 pub mod access;
+pub mod admin;
+pub mod audit;
 pub mod authorize;
 pub mod client_auth;
+pub mod cors;
+pub mod device;
 pub mod error;
 pub mod hashing;
 pub mod health;
 pub mod introspect;
+pub mod limits;
+pub mod logout;
+pub mod metrics;
 pub mod origin;
 pub mod pages;
+pub mod panics;
+pub mod registration;
 pub mod request_id;
+pub mod revocations;
 pub mod revoke;
 pub mod state;
 pub mod token;
@@ -34,17 +51,19 @@ pub use state::{AppState, Documents, Precomputed};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    admin::configure(cfg);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route(
-            "/.well-known/openid-configuration",
-            web::get().to(well_known::openid_configuration),
+        .route("/metrics", web::get().to(metrics::scrape))
+        .service(
+            cors::resource("/.well-known/openid-configuration", "GET")
+                .route(web::get().to(well_known::openid_configuration)),
         )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            web::get().to(well_known::oauth_authorization_server),
+        .service(
+            cors::resource("/.well-known/oauth-authorization-server", "GET")
+                .route(web::get().to(well_known::oauth_authorization_server)),
         )
-        .route("/jwks", web::get().to(well_known::jwks))
+        .service(cors::resource("/jwks", "GET").route(web::get().to(well_known::jwks)))
         .route(
             charter_ui::CSS_PATH,
             web::get().to(pages::assets::stylesheet),
@@ -54,11 +73,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/authorize", web::get().to(authorize::authorize))
         .route("/authorize", web::post().to(authorize::authorize))
         .route("/authorize/resume", web::get().to(authorize::resume))
-        .route("/token", web::post().to(token::token))
+        .service(cors::resource("/token", "POST").route(web::post().to(token::token)))
+        .route(
+            "/device_authorization",
+            web::post().to(device::device_authorization),
+        )
+        .route("/device", web::get().to(pages::device::show))
+        .route("/device", web::post().to(pages::device::enter))
+        .route("/device/consent", web::get().to(pages::device::consent))
+        .route("/device/consent", web::post().to(pages::device::decide))
         .route("/introspect", web::post().to(introspect::introspect))
-        .route("/revoke", web::post().to(revoke::revoke))
-        .route("/userinfo", web::get().to(userinfo::userinfo))
-        .route("/userinfo", web::post().to(userinfo::userinfo))
+        .service(cors::resource("/revoke", "POST").route(web::post().to(revoke::revoke)))
+        .route("/register", web::post().to(registration::register))
+        .route(
+            "/register/{client_id}",
+            web::get().to(registration::manage::read),
+        )
+        .route(
+            "/register/{client_id}",
+            web::put().to(registration::manage::replace),
+        )
+        .route(
+            "/register/{client_id}",
+            web::delete().to(registration::manage::remove),
+        )
+        .service(
+            cors::resource("/userinfo", "GET, POST")
+                .route(web::get().to(userinfo::userinfo))
+                .route(web::post().to(userinfo::userinfo)),
+        )
+        .route("/logout", web::get().to(logout::logout))
+        .route("/logout", web::post().to(logout::logout))
         .route("/consent", web::get().to(pages::consent::show))
         .route("/consent", web::post().to(pages::consent::submit))
         .route("/account", web::get().to(pages::account::show))

@@ -41,6 +41,7 @@ pub async fn revoke(
     if let Some(stored) = state.store.find_refresh(&token_digest(token)).await? {
         if stored.client_id == client.id {
             state.store.revoke_grant(&stored.grant_id, now).await?;
+            state.revoked().await;
             tracing::info!(client_id = %client.id, grant = %stored.grant_id, "refresh token revoked; grant revoked");
         }
     } else if let Some(claims) = access::signed_claims(&state, token)
@@ -49,8 +50,9 @@ pub async fn revoke(
     {
         state
             .store
-            .deny_access_token(&claims.jti, claims.exp)
+            .deny_access_token(&claims.jti, claims.exp, now)
             .await?;
+        state.revoked().await;
         tracing::info!(client_id = %client.id, jti = %claims.jti, "access token revoked");
     }
     Ok(HttpResponse::Ok()

@@ -47,6 +47,45 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Token lifetimes and algorithms.
     pub tokens: TokenConfig,
+    /// The origins allowed to call the CORS-enabled endpoints (those of registered redirect URIs), from memory
+    /// and at most `AllowedOrigins::DEFAULT_TTL` old. Call `invalidate` after changing a client on this node.
+    pub cors: Arc<crate::cors::AllowedOrigins>,
+    /// Device authorization grant (RFC 8628): code lifetime and polling interval.
+    pub device: charter_core::device::DevicePolicy,
+    /// Woken whenever ending a session wrote back-channel logout messages, so the delivery task sends them
+    /// at once instead of at its next interval.
+    pub logout_outbox: Arc<tokio::sync::Notify>,
+    /// Dynamic client registration (RFC 7591): mode, allowed scopes, rate limit.
+    pub registration: crate::registration::RegistrationConfig,
+    /// SHA-256 digest of the admin API token; None when none is configured.
+    pub admin_token_hash: Option<Arc<str>>,
+    /// The one outbound HTTP client (client `jwks_uri`, back-channel logout): https only, public addresses
+    /// only, no redirects, bounded time and size.
+    pub outbound: charter_outbound::Outbound,
+    /// Keys of `private_key_jwt` clients that registered a `jwks_uri`, fetched through `outbound`
+    /// ([`crate::client_auth::client_key_cache`]).
+    pub client_keys: Arc<charter_registry::auth::ClientKeyCache>,
+    /// Recent revocations in memory, so introspection needs no database round-trip ([`crate::revocations`]).
+    /// Call [`AppState::revoked`] after revoking anything on this node.
+    pub revocations: Arc<crate::revocations::RevocationView>,
+    /// This application's Prometheus metrics ([`crate::metrics`]).
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl AppState {
+    /// Brings this node's revocation view up to date after a revocation written here, so this node's own
+    /// introspection is exact. If that fails the view stops answering until its next successful poll (callers
+    /// then ask the database): the write itself succeeded, so the request does not fail.
+    pub async fn revoked(&self) {
+        if let Err(e) = self
+            .revocations
+            .refresh(self.store.as_ref(), self.clock.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not refresh the revocation view after a revocation");
+            self.revocations.mark_stale();
+        }
+    }
 }
 
 /// How tokens are issued.

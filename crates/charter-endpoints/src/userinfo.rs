@@ -4,7 +4,8 @@
 //! §2.2); never in the query (RFC 6750 §2.3 is refused: tokens in URLs leak). A token is accepted only if
 //! Charter signed it with a published key, it is an access token (`typ: at+jwt`) meant for this issuer, it has
 //! not expired, its grant is still active, its user is not disabled and its client still exists — so
-//! revocation, a disabled user, a deleted client or a revoked key take effect at once.
+//! revocation, a disabled user, a deleted client or a revoked key take effect at once. The claims are those of
+//! the token's scope plus those its grant's `claims` request parameter asked for userinfo (Core §5.5).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -117,5 +118,5 @@ pub async fn userinfo(
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(userinfo_claims(&user, scope)))
+        .json(userinfo_claims(&user, scope, live.requested.as_ref())))
 }

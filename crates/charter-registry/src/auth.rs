@@ -11,6 +11,10 @@
 //! 2. [`authenticate`] checks them against the stored [`ClientRecord`]: the method must be the one the client
 //!    registered (`client_secret_basic` and `client_secret_post` are distinct), secrets are compared in constant
 //!    time against the current keyed hash and, while its rotation window is open, the previous one.
+//! 3. `private_key_jwt` (RFC 7523 §2.2, §3) needs the client's keys, which may have to be fetched, so it is two
+//!    calls around that: [`assertion_client`] (the named client, registered for `private_key_jwt`), then
+//!    [`authenticate_assertion`] with its [`ClientJwks`] (inline `jwks`, or its `jwks_uri` through a
+//!    [`ClientKeyCache`]). The rules are in [`assertion`]; refusing a replayed `jti` is the caller's store.
 //!
 //! Unknown clients, wrong secrets and method mismatches all answer `invalid_client` with one description, and
 //! each spends one HMAC, so neither the body nor the timing tells them apart. The log line can
@@ -36,8 +40,19 @@ use charter_core::clock::Timestamp;
 use charter_core::ids::ClientId;
 use charter_core::secret::SecretHasher;
 
+pub mod assertion;
 mod error;
+pub mod jwks;
+pub mod key_cache;
+mod private_key_jwt;
+#[cfg(test)]
+mod test_keys;
+
+pub use assertion::{AssertionExpectation, AssertionFailure, AssertionHeader, VerifiedAssertion};
 pub use error::{AuthFailure, ClientAuthError};
+pub use jwks::ClientJwks;
+pub use key_cache::{ClientKeyCache, FetchedJwks, JwksFetcher, KeyCachePolicy, KeysUnavailable};
+pub use private_key_jwt::{KeySource, assertion_client, authenticate_assertion, key_source};
 
 /// The only `client_assertion_type` Charter knows (RFC 7523 §2.2).
 pub const JWT_BEARER_ASSERTION_TYPE: &str =
@@ -79,8 +94,8 @@ pub enum PresentedCredentials {
     Basic { client_id: String, secret: String },
     /// `client_secret_post`: `client_id` and `client_secret` in the body.
     Post { client_id: String, secret: String },
-    /// `private_key_jwt`: a signed JWT. The body's `client_id` is optional (the assertion's `sub` names the
-    /// client).
+    /// `private_key_jwt`: a signed JWT. The body's `client_id` is optional; without it, `client_id` is the
+    /// assertion's unverified `sub` (used to look the client up, nothing more).
     Assertion {
         client_id: Option<String>,
         assertion: String,
@@ -136,8 +151,12 @@ impl PresentedCredentials {
         if let Some(assertion) = assertion {
             return match assertion_type {
                 None => Err(fail(AuthFailure::AssertionWithoutType)),
+                // Without a body client_id, the assertion's (unverified) sub names the client to look up;
+                // verification then requires iss = sub = that client.
                 Some(JWT_BEARER_ASSERTION_TYPE) => Ok(Self::Assertion {
-                    client_id: body_id.map(str::to_owned),
+                    client_id: body_id
+                        .map(str::to_owned)
+                        .or_else(|| assertion::claimed_client_id(assertion)),
                     assertion: assertion.to_owned(),
                 }),
                 Some(_) => Err(fail(AuthFailure::UnsupportedAssertionType)),
@@ -242,7 +261,7 @@ pub fn authenticate<'r>(
 ) -> Result<AuthenticatedClient<'r>, ClientAuthError> {
     let fail = |failure| ClientAuthError::new(failure, presented.tried_basic());
     if let PresentedCredentials::Assertion { .. } = presented {
-        return Err(fail(AuthFailure::AssertionNotSupported));
+        return Err(fail(AuthFailure::AssertionNeedsKeys));
     }
     let secret = presented.secret();
     // Every failure below spends exactly one HMAC when a secret was sent, as a real check would.

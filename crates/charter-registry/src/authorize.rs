@@ -9,8 +9,8 @@
 //!    [`AuthorizeError::Page`], whatever else is wrong with the request (SPEC-CHECKLIST A1, A4, A5).
 //! 2. **Everything else**, answered at the redirect URI ([`AuthorizeError::Redirect`]), in this order: repeated
 //!    parameters, `response_mode`, `request`, `request_uri`, `response_type`, the client's grant, `scope`,
-//!    `redirect_uri` with `openid`, PKCE (with the `nonce` opt-out), `prompt`, `max_age`, `resource`. The first
-//!    failure is the answer.
+//!    `redirect_uri` with `openid`, PKCE (with the `nonce` opt-out), `prompt`, `max_age`, `resource`, `claims`.
+//!    The first failure is the answer.
 //!
 //! Parameters are read as RFC 6749 §3.1 says: an empty value is as if the parameter were absent (so `a=&a=x`
 //! sends `a` once), a parameter Charter knows must not be sent twice, and unknown parameters are ignored —
@@ -25,7 +25,11 @@
 //! - A malformed `resource` is `invalid_request`: RFC 8707 §2 says `invalid_target`, but registers that code only
 //!   for token responses and implicit-grant authorization responses, not for the code flow's.
 //! - `display` values other than `page`, `popup`, `touch` and `wap` are ignored (OpenID Connect Core §3.1.2.1
-//!   leaves it to the OP); `claims` and `claims_locales` are ignored for now.
+//!   leaves it to the OP); `claims_locales` is ignored.
+//! - `claims` (OpenID Connect Core §5.5) is parsed by `charter_core::claims_request`: malformed is
+//!   `invalid_request`, unknown claim names are dropped, an essential `acr` with values is `access_denied` (one
+//!   authentication level, no `acr` issued). A `sub` value is checked against the signed-in user later
+//!   (`charter_core::flow`).
 //!
 //! ```ignore
 //! let pairs: Vec<(String, String)> = form_urlencoded::parse(query).into_owned().collect();
@@ -54,7 +58,7 @@ mod response;
 mod values;
 pub use error::{AuthorizeError, PageError, RedirectError};
 pub use response::{redirect_params, success_params};
-use values::{Reject, max_age, pkce, prompt, resource};
+use values::{Reject, claims, max_age, pkce, prompt, resource};
 
 #[cfg(test)]
 mod tests;
@@ -107,7 +111,11 @@ pub fn validate_request(
         Some("form_post") => ResponseMode::FormPost,
         _ => ResponseMode::Query,
     };
-    let state = params.one("state").map(str::to_owned);
+    // A state too long to be real is not echoed (it would only bloat the redirect).
+    let state = params
+        .one("state")
+        .filter(|s| s.len() <= MAX_PARAM_LEN)
+        .map(str::to_owned);
     check(&params, client, &redirect_uri, response_mode).map_err(|(error, description)| {
         AuthorizeError::Redirect {
             redirect_uri,
@@ -118,6 +126,11 @@ pub fn validate_request(
         }
     })
 }
+
+/// The longest value of any parameter, bytes (an `id_token_hint`, a JWT, may be longer). Nothing legitimate
+/// comes close; a huge `state` or `scope` would otherwise be parked in the database and echoed in redirects.
+pub const MAX_PARAM_LEN: usize = 4096;
+const MAX_ID_TOKEN_HINT_LEN: usize = 16 * 1024;
 
 /// Parameters Charter reads (or deliberately ignores) in an authorization request; each may be sent once.
 /// `client_id` and `redirect_uri` are checked before, as page errors.
@@ -188,6 +201,16 @@ fn check(
         return Err((InvalidRequest, "a parameter is sent more than once"));
     }
     // From here on every known parameter is absent or sent once.
+    if KNOWN.iter().any(|name| {
+        let max = if *name == "id_token_hint" {
+            MAX_ID_TOKEN_HINT_LEN
+        } else {
+            MAX_PARAM_LEN
+        };
+        params.one(name).is_some_and(|v| v.len() > max)
+    }) {
+        return Err((InvalidRequest, "a parameter is too long"));
+    }
     if !matches!(
         params.one("response_mode"),
         None | Some("query" | "form_post")
@@ -252,6 +275,7 @@ fn check(
     let prompt = prompt(params.one("prompt"))?;
     let max_age = params.one("max_age").map(max_age).transpose()?;
     let resource = params.one("resource").map(resource).transpose()?;
+    let claims = params.one("claims").map(claims).transpose()?.flatten();
 
     let owned = |name: &str| params.one(name).map(str::to_owned);
     Ok(AuthorizationRequest {
@@ -270,6 +294,7 @@ fn check(
         ui_locales: owned("ui_locales"),
         acr_values: owned("acr_values"),
         resource,
+        claims,
     })
 }
 

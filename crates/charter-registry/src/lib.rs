@@ -7,8 +7,8 @@
 //! - [`authorize`]: the rules of an authorization request (RFC 6749 §4.1, RFC 7636, OpenID Connect Core
 //!   §3.1.2): which errors are pages and which go back to the redirect URI, PKCE, `prompt`, `max_age`, and the
 //!   parameters of the authorization response (`iss`, RFC 9207).
-//! - [`service`]: registering a client and rotating its secret, shared by the CLI, the admin API and dynamic
-//!   registration; [`view`]: how a client is shown (RFC 7591 §3.2.1 names).
+//! - [`service`]: registering, updating and deleting a client and rotating its secret, shared by the CLI, the
+//!   admin API and dynamic registration (RFC 7591, RFC 7592); [`view`]: how a client is shown (RFC 7591 §3.2.1 names).
 //! - [`auth`]: client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1,
 //!   §3.2.1, OpenID Connect Core §9): which one method a request used, and whether it proves the client.
 //! - [`cache`]: [`ClientCache`], the in-memory [`charter_core::store::ClientStore`] in front of the database
@@ -50,5 +50,9 @@ pub use auth::{
 };
 pub use cache::ClientCache;
 pub use metadata::{ClientRequest, RegistrationError, RegistrationPolicy, validate};
-pub use service::{RegisterError, RegisteredClient, RotateError, register_client, rotate_secret};
+pub use service::{
+    DynamicClient, RegisterError, RegisteredClient, RotateError, UpdateError, delete_client,
+    mint_initial_access_token, register_client, register_dynamic_client, rotate_secret,
+    update_client,
+};
 pub use view::ClientView;

@@ -226,15 +226,23 @@ pub fn validate(
     if req.jwks.is_some() && jwks_uri.is_some() {
         return Err(bad_meta("jwks and jwks_uri are mutually exclusive"));
     }
-    if let Some(jwks) = &req.jwks
-        && !jwks.get("keys").is_some_and(serde_json::Value::is_array)
-    {
-        return Err(bad_meta(
-            "jwks is a JWK Set: an object with a \"keys\" array",
-        ));
+    // Public signature keys only: a pasted private key is refused, not stored.
+    if let Some(jwks) = &req.jwks {
+        crate::auth::jwks::validate_registered(jwks).map_err(|e| bad_meta(format!("jwks: {e}")))?;
     }
-    if auth_method == AuthMethod::PrivateKeyJwt && req.jwks.is_none() && jwks_uri.is_none() {
-        return Err(bad_meta("private_key_jwt needs jwks or jwks_uri"));
+    if auth_method == AuthMethod::PrivateKeyJwt {
+        let inline_keys = req
+            .jwks
+            .as_ref()
+            .and_then(|j| j.get("keys"))
+            .and_then(serde_json::Value::as_array)
+            .map(Vec::len);
+        if inline_keys.is_none() && jwks_uri.is_none() {
+            return Err(bad_meta("private_key_jwt needs jwks or jwks_uri"));
+        }
+        if inline_keys == Some(0) {
+            return Err(bad_meta("private_key_jwt needs at least one key in jwks"));
+        }
     }
 
     if let Some(alg) = &req.id_token_signed_response_alg

@@ -16,8 +16,10 @@ pub struct ClientView<'a> {
     pub client_secret_expires_at: Option<i64>,
     #[serde(flatten)]
     pub metadata: &'a ClientMetadata,
-    #[serde(flatten)]
-    pub settings: &'a OperatorSettings,
+    /// Charter's operator settings: shown to operators, left out of what a dynamically registered client reads
+    /// about itself (RFC 7592 §2.1), so that sending it back in an update (§2.2) sets nothing operator-only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<&'a OperatorSettings>,
     pub registration: Registration,
 }
 
@@ -33,8 +35,16 @@ impl<'a> ClientView<'a> {
                 .uses_secret()
                 .then_some(0),
             metadata: &client.metadata,
-            settings: &client.settings,
+            settings: Some(&client.settings),
             registration: client.registration,
+        }
+    }
+
+    /// The view a client gets of itself through dynamic registration: RFC 7591 metadata only.
+    pub fn for_client(client: &'a Client, secret: Option<&'a str>) -> Self {
+        Self {
+            settings: None,
+            ..Self::new(client, secret)
         }
     }
 }

@@ -7,8 +7,10 @@
 //! - [`keys`]: keeping each node's signing keys current (maintenance and reload).
 //! - [`startup`]: wiring stores, state and endpoints into an actix-web server.
 //! - [`sweeper`]: background deletion of expired rows, on one node at a time.
+//! - [`backchannel`]: back-channel logout delivery from the outbox, each message on one node at a time.
 //! - [`cli`]: `charter serve` and the administrative subcommands.
 
+pub mod backchannel;
 pub mod cli;
 pub mod database;
 pub mod keys;

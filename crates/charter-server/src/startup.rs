@@ -19,6 +19,7 @@ use charter_core::random::{SystemTokenGenerator, TokenGenerator};
 use charter_core::secret::SecretHasher;
 use charter_core::store::Store;
 use charter_core::{Clock, SystemClock};
+use charter_endpoints::cors::AllowedOrigins;
 use charter_endpoints::hashing::HashPool;
 use charter_endpoints::state::TokenConfig;
 use charter_endpoints::{AppState, Documents, Precomputed};
@@ -30,7 +31,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::database;
 use crate::settings::{IssuerSetting, Settings, issuer_from_listen};
-use crate::{secrets, sweeper};
+use crate::{backchannel, secrets, sweeper};
 
 /// Why start-up failed. Configuration problems exit with code 2, the rest with 1.
 #[derive(Debug, thiserror::Error)]
@@ -170,7 +171,17 @@ impl Application {
             ClientCache::DEFAULT_TTL,
             ClientCache::DEFAULT_CAPACITY,
         ));
+        let cors = Arc::new(AllowedOrigins::new(
+            shared.clone(),
+            deps.clock.clone(),
+            AllowedOrigins::DEFAULT_TTL,
+        ));
+        let outbound = charter_outbound::Outbound::new(settings.outbound.clone()).map_err(|e| {
+            StartupError::Failed(format!("cannot build the outbound HTTP client: {e}"))
+        })?;
+        let client_keys = charter_endpoints::client_auth::client_key_cache(&outbound);
         let state = AppState {
+            cors,
             store: shared,
             clients,
             issuer: issuer.clone(),
@@ -200,7 +211,30 @@ impl Application {
                 refresh_token_idle_lifetime: settings.tokens.refresh_token_idle_lifetime,
                 refresh_token_absolute_lifetime: settings.tokens.refresh_token_absolute_lifetime,
             },
+            device: settings.device,
+            logout_outbox: Arc::new(tokio::sync::Notify::new()),
+            registration: charter_endpoints::registration::RegistrationConfig {
+                mode: settings.registration.mode,
+                allowed_scopes: settings.registration.allowed_scopes.clone(),
+                rate_limit: settings.registration.rate_limit,
+            },
+            admin_token_hash: settings.admin_token_hash.as_deref().map(Arc::from),
+            outbound,
+            client_keys,
+            revocations: Arc::new(revocation_view(&settings)),
+            metrics: Arc::new(charter_endpoints::metrics::Metrics::new(
+                settings.metrics.enabled,
+            )),
         };
+        // Read before serving, so introspection on this node is exact from its first request; if the database
+        // does not answer, the view stays "unknown" and introspection asks the database until a poll succeeds.
+        if let Err(e) = state
+            .revocations
+            .refresh(state.store.as_ref(), state.clock.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not read recent revocations at start-up");
+        }
 
         let server = http_server(&settings, state.clone(), listener, shutdown)?;
         Ok(Self {
@@ -233,9 +267,29 @@ impl Application {
         self.state.keys.clone()
     }
 
+    /// The back-channel logout delivery of this node (tests run rounds through it with a pinned clock).
+    pub fn logout_delivery(&self) -> backchannel::Delivery {
+        backchannel::Delivery {
+            store: self.state.store.clone(),
+            keys: self.state.keys.clone(),
+            issuer: self.issuer.clone(),
+            clock: self.state.clock.clone(),
+            outbound: self.state.outbound.clone(),
+            default_alg: self.settings.tokens.id_token_alg,
+            node_id: self.node_id.clone(),
+            settings: self.settings.logout.clone(),
+        }
+    }
+
+    /// The signal that wakes this node's back-channel delivery (sent whenever a session ends with messages).
+    pub fn logout_wakeup(&self) -> Arc<tokio::sync::Notify> {
+        self.state.logout_outbox.clone()
+    }
+
     /// Serves until the shutdown signal, then lets in-flight requests finish (bounded by
     /// `server.shutdown_timeout`), stops background work and closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let delivery = self.logout_delivery();
         let Self {
             server,
             state,
@@ -255,12 +309,26 @@ impl Application {
             sweeper::spawn(
                 state.store.clone(),
                 state.clock.clone(),
-                settings.sweeper.clone(),
-                node_id.clone(),
+                state.rng.clone(),
+                sweeper::Sweeping {
+                    settings: settings.sweeper.clone(),
+                    node_id: node_id.clone(),
+                    audit_retention: settings.audit.retention,
+                    metrics: state.metrics.clone(),
+                },
             )
         });
+        let delivery_task = backchannel::spawn(delivery, state.logout_outbox.clone());
+        let revocations_task = charter_endpoints::revocations::spawn_poller(
+            state.revocations.clone(),
+            state.store.clone(),
+            state.clock.clone(),
+            settings.tokens.revocation_refresh_interval,
+        );
         tracing::info!(%local_addr, %issuer, "charter is serving");
         let result = server.await;
+        delivery_task.abort();
+        revocations_task.abort();
         if let Some(task) = sweeper {
             task.abort();
         }
@@ -275,6 +343,17 @@ impl Application {
         tracing::info!("charter stopped");
         result
     }
+}
+
+/// The node's revocation view: revocations younger than the longest access-token lifetime (plus skew) can
+/// concern a live token; polls overlap by the skew; the view stops answering after three missed polls.
+fn revocation_view(settings: &Settings) -> charter_endpoints::revocations::RevocationView {
+    let t = &settings.tokens;
+    charter_endpoints::revocations::RevocationView::new(
+        t.max_access_token_lifetime + t.clock_skew,
+        t.clock_skew,
+        t.revocation_refresh_interval * 3 + std::time::Duration::from_secs(1),
+    )
 }
 
 pub async fn key_manager(
@@ -325,13 +404,26 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
         userinfo_endpoint: true,
         introspection_endpoint: true,
         revocation_endpoint: true,
-        token_endpoint_auth_methods: ["client_secret_basic", "client_secret_post", "none"]
-            .map(str::to_owned)
-            .to_vec(),
-        grant_types: ["authorization_code", "refresh_token", "client_credentials"]
-            .map(str::to_owned)
-            .to_vec(),
-        claims_parameter: false,
+        device_authorization_endpoint: true,
+        logout: true,
+        token_endpoint_auth_methods: [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        grant_types: [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        claims_parameter: true,
+        registration_endpoint: settings.registration.mode.is_enabled(),
     };
     let metadata = ProviderMetadata::new(issuer, &caps);
     let fail = |e: serde_json::Error| {
@@ -351,21 +443,34 @@ fn http_server(
 ) -> Result<actix_web::dev::Server, StartupError> {
     let body_limit = settings.server.max_body_size;
     let data = web::Data::new(state);
+    let limits = web::Data::new(charter_endpoints::limits::RateLimits::new(
+        settings.limits.per_ip,
+        settings.limits.per_client,
+    ));
+    let timeouts = settings.server.timeouts;
     let mut server = HttpServer::new(move || {
+        // The first `wrap` is the innermost: panics, HTML errors and 429s still get the shared headers.
         App::new()
+            .wrap(from_fn(charter_endpoints::panics::catch_panic))
+            .wrap(from_fn(charter_endpoints::pages::errors::html_errors))
+            .wrap(from_fn(charter_endpoints::limits::per_ip))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(from_fn(
                 charter_endpoints::request_id::add_request_id_header,
             ))
+            .wrap(from_fn(charter_endpoints::metrics::track))
             .wrap(TracingLogger::default())
             .app_data(data.clone())
+            .app_data(limits.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::FormConfig::default().limit(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(charter_endpoints::configure)
     })
     .shutdown_timeout(settings.server.shutdown_timeout.as_secs().max(1))
-    .client_request_timeout(Duration::from_secs(10))
+    .client_request_timeout(timeouts.request)
+    .client_disconnect_timeout(timeouts.disconnect)
+    .keep_alive(timeouts.keep_alive)
     .listen(listener)
     .map_err(|e| StartupError::Failed(format!("cannot serve: {e}")))?;
     if settings.server.workers > 0 {

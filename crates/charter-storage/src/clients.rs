@@ -148,7 +148,7 @@ fn split_previous(secret: Option<&SecretHashes>) -> (Option<String>, Option<i64>
     }
 }
 
-fn client_row(record: &ClientRecord) -> Result<clients::ActiveModel, StoreError> {
+pub(crate) fn client_row(record: &ClientRecord) -> Result<clients::ActiveModel, StoreError> {
     let client = &record.client;
     let encode = |e: serde_json::Error| StoreError::Backend(format!("encoding a client: {e}"));
     let mut metadata = serde_json::to_value(&client.metadata).map_err(encode)?;
@@ -182,7 +182,7 @@ fn client_row(record: &ClientRecord) -> Result<clients::ActiveModel, StoreError>
     })
 }
 
-fn uri_rows(client: &Client) -> Result<Vec<uris::ActiveModel>, StoreError> {
+pub(crate) fn uri_rows(client: &Client) -> Result<Vec<uris::ActiveModel>, StoreError> {
     let lists = [
         (KIND_REDIRECT, &client.metadata.redirect_uris),
         (KIND_POST_LOGOUT, &client.metadata.post_logout_redirect_uris),

@@ -9,6 +9,8 @@
 //! - Redeeming a code is one conditional update (`SET used_at = :now WHERE code_hash = ? AND used_at IS
 //!   NULL`): however many requests race with the same code, exactly one changes the row (PostgreSQL re-checks
 //!   the condition once the winner commits; SQLite serializes writers), and only that one is told `true`.
+//! - A grant's `claims` is the `claims` request parameter it was authorized with (charter-core's
+//!   `ClaimsRequest`) as JSON, NULL when there was none; a value that does not parse back is corrupt.
 //! - A code's `amr` is a JSON array of strings, like a session's; `code_challenge_method` is `S256` whenever
 //!   there is a challenge (charter-core accepts nothing else), and a row that says otherwise is corrupt.
 //!
@@ -35,7 +37,7 @@ const S256: &str = "S256";
 #[async_trait]
 impl GrantStore for SeaStore {
     async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
-        grants::Entity::insert(grant_row(grant))
+        grants::Entity::insert(grant_row(grant)?)
             .exec_without_returning(&self.db)
             .await
             .map_err(refused_as(GRANT_PARENTS, |_| "grant"))?;
@@ -79,16 +81,28 @@ impl GrantStore for SeaStore {
         Ok(result.rows_affected)
     }
 
+    async fn revoke_user_grants(&self, user: &Subject, now: Timestamp) -> Result<u64, StoreError> {
+        let result = grants::Entity::update_many()
+            .col_expr(grants::Column::RevokedAt, Expr::value(now.unix()))
+            .filter(grants::Column::UserSub.eq(user.as_str()))
+            .filter(grants::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected)
+    }
+
     async fn create_code(&self, grant: &Grant, code: &AuthorizationCode) -> Result<(), StoreError> {
         if code.grant_id != grant.id {
             return Err(StoreError::Backend(
                 "an authorization code must belong to the grant stored with it".to_owned(),
             ));
         }
+        let grant_row = grant_row(grant)?;
         let code_row = code_row(code)?;
         let txn = self.begin_write().await?;
         let written = async {
-            grants::Entity::insert(grant_row(grant))
+            grants::Entity::insert(grant_row)
                 .exec_without_returning(&txn)
                 .await
                 .map_err(refused_as(GRANT_PARENTS, |_| "grant"))?;
@@ -181,8 +195,14 @@ pub(crate) fn parse_client_id(what: &'static str, s: &str) -> Result<ClientId, S
     ClientId::parse(s).map_err(|e| corrupt(what, e))
 }
 
-fn grant_row(grant: &Grant) -> grants::ActiveModel {
-    grants::ActiveModel {
+pub(crate) fn grant_row(grant: &Grant) -> Result<grants::ActiveModel, StoreError> {
+    let claims = grant
+        .claims
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(encode_err("a grant's claims request"))?;
+    Ok(grants::ActiveModel {
         id: Set(grant.id.clone()),
         user_sub: Set(grant.user_sub.as_ref().map(|s| s.as_str().to_owned())),
         client_id: Set(grant.client_id.as_str().to_owned()),
@@ -192,7 +212,8 @@ fn grant_row(grant: &Grant) -> grants::ActiveModel {
         created_at: Set(grant.created_at.unix()),
         revoked_at: Set(grant.revoked_at.map(Timestamp::unix)),
         auth_time: Set(grant.auth_time.map(Timestamp::unix)),
-    }
+        claims: Set(claims),
+    })
 }
 
 fn to_grant(row: grants::Model) -> Result<Grant, StoreError> {
@@ -210,6 +231,11 @@ fn to_grant(row: grants::Model) -> Result<Grant, StoreError> {
         created_at: Timestamp::from_unix(row.created_at),
         revoked_at: row.revoked_at.map(Timestamp::from_unix),
         auth_time: row.auth_time.map(Timestamp::from_unix),
+        claims: row
+            .claims
+            .as_deref()
+            .map(|c| serde_json::from_str(c).map_err(|e| corrupt("grant claims request", e)))
+            .transpose()?,
     })
 }
 

@@ -22,7 +22,10 @@
 //!   ([`charter_core::store::SessionStore`]), `throttle` ([`charter_core::store::ThrottleStore`]), `pending`
 //!   ([`charter_core::store::PendingStore`]), `grants` with `consents`
 //!   ([`charter_core::store::GrantStore`]), `refresh` ([`charter_core::store::RefreshStore`]), `deny_list`
-//!   ([`charter_core::store::DenyListStore`]), `ops` (health, leases, housekeeping).
+//!   ([`charter_core::store::DenyListStore`]), `device` ([`charter_core::store::DeviceStore`]), `outbox`
+//!   ([`charter_core::store::OutboxStore`]: ending sessions, the back-channel logout outbox), `origins`
+//!   ([`charter_core::store::RedirectOriginStore`]: every redirect URI, for CORS), `ops` (health, leases,
+//!   housekeeping), `audit` ([`charter_core::store::AuditStore`]: the audit trail).
 //! - [`entity`] mirrors the schema as sea-orm entities; rows are converted to domain types at the edge, and a
 //!   row that does not convert is [`StoreError::Corrupt`](charter_core::StoreError::Corrupt), never a panic.
 //!   The entities are public for tests and tools that need rows no store trait writes yet; application code
@@ -34,16 +37,22 @@
 //!
 //! With the `test-support` feature, [`testing::TestDatabase`] hands out fresh SQLite or PostgreSQL databases.
 
+mod assertions;
+mod audit;
 mod clients;
 mod connect;
 mod consents;
 mod deny_list;
+mod device;
 mod error;
 mod grants;
 mod keys;
 mod ops;
+mod origins;
+mod outbox;
 mod pending;
 mod refresh;
+mod registration;
 mod sessions;
 mod throttle;
 mod users;

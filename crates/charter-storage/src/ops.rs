@@ -15,8 +15,8 @@ use sea_orm::{
 
 use crate::SeaStore;
 use crate::entity::{
-    authorization_codes, browser_sessions, leases, login_throttle, pending_authorizations,
-    refresh_tokens, revoked_access_tokens,
+    authorization_codes, browser_sessions, device_codes, leases, login_throttle,
+    pending_authorizations, refresh_tokens, revoked_access_tokens,
 };
 use crate::error::db_err;
 
@@ -154,6 +154,16 @@ impl Housekeeping for SeaStore {
             let n = sweep(self, Entity, Column::Jti, expired, batch).await?;
             report.deleted.push(("revoked_access_tokens", n));
         }
+        {
+            use device_codes::{Column, Entity};
+            let expired = Condition::all().add(Column::ExpiresAt.lte(now));
+            let n = sweep(self, Entity, Column::DeviceCodeHash, expired, batch).await?;
+            report.deleted.push(("device_codes", n));
+        }
+        {
+            let n = crate::assertions::sweep_expired_assertions(self, now, batch).await?;
+            report.deleted.push(("client_assertion_jtis", n));
+        }
         Ok(report)
     }
 }
@@ -192,7 +202,12 @@ mod tests {
     #[test]
     fn throttle_rows_outlive_every_policy() {
         assert_eq!(THROTTLE_RETENTION, Duration::from_secs(24 * 3600));
-        for policy in [ThrottlePolicy::ACCOUNT, ThrottlePolicy::ADDRESS] {
+        for policy in [
+            ThrottlePolicy::ACCOUNT,
+            ThrottlePolicy::ADDRESS,
+            charter_core::device::ADDRESS_POLICY,
+            charter_core::device::CODE_POLICY,
+        ] {
             assert!(policy.forget_after <= THROTTLE_RETENTION, "{policy:?}");
         }
     }

@@ -53,6 +53,13 @@ impl TestDatabase {
         let admin_url = std::env::var(POSTGRES_URL_VAR)
             .ok()
             .filter(|v| !v.is_empty())?;
+        Some(Self::postgres_on(&admin_url).await)
+    }
+
+    /// A new, empty PostgreSQL database on the server `admin_url` connects to (the benchmark harness's
+    /// `--postgres URL`), dropped again when the value is dropped.
+    pub async fn postgres_on(admin_url: &str) -> TestDatabase {
+        let admin_url = admin_url.to_owned();
         let name = format!("charter_test_{}", uuid::Uuid::new_v4().simple());
         let mut url = url::Url::parse(&admin_url)
             .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is not a URL: {e}"));
@@ -68,12 +75,12 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
         let _ = admin.close().await;
 
-        Some(TestDatabase {
+        TestDatabase {
             url: url.to_string(),
             backend: Backend::Postgres,
             _dir: None,
             cleanup: Some(DropDatabase { admin_url, name }),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -13,6 +13,7 @@
 
 pub mod browser;
 pub mod keys;
+pub mod webdriver;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,6 +84,8 @@ pub struct TestApp {
     pub env: HashMap<String, String>,
     pub keys: Arc<SharedKeyring>,
     pub key_manager: KeyManager,
+    /// This node's back-channel logout delivery, for [`TestApp::tick_logout`].
+    pub logout_delivery: charter_server::backchannel::Delivery,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     shared: Arc<Shared>,
@@ -99,6 +102,8 @@ pub fn test_env(db: &TestDatabase, data_dir: &std::path::Path) -> HashMap<String
         ("CHARTER_SERVER__SHUTDOWN_TIMEOUT", "2s".to_owned()),
         ("CHARTER_SWEEPER__ENABLED", "false".to_owned()),
         ("CHARTER_DATABASE__MAX_CONNECTIONS", "4".to_owned()),
+        // Tests serve jwks_uri documents and back-channel logout endpoints on loopback ports.
+        ("CHARTER_OUTBOUND__ALLOW_LOOPBACK", "true".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -132,6 +137,9 @@ pub async fn spawn_app_with(
 }
 
 async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<TestApp, StartupError> {
+    // reqwest is built without a bundled TLS provider (charter-outbound's choice, unified across the workspace):
+    // the test clients need one installed, once per process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let settings = Settings::load_from(None, env.clone())?;
     let clock = Arc::new(ManualClock::new(Timestamp::from_unix(T0)));
     let deps = Deps {
@@ -148,6 +156,7 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
     let issuer = app.issuer().clone();
     let keys = app.keyring();
     let key_manager = app.key_manager().clone();
+    let logout_delivery = app.logout_delivery();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -162,6 +171,7 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
         env,
         keys,
         key_manager,
+        logout_delivery,
         stop: Some(stop_tx),
         server: Some(server),
         shared,
@@ -211,6 +221,15 @@ impl TestApp {
     /// node's pinned clock.
     pub async fn tick_keys(&self) {
         charter_server::keys::tick(&self.key_manager, &self.keys).await;
+    }
+
+    /// One round of back-channel logout delivery, as the background task runs every
+    /// `logout.delivery_interval` and after every logout, with this node's pinned clock.
+    pub async fn tick_logout(&self) -> charter_server::backchannel::RoundReport {
+        self.logout_delivery
+            .round()
+            .await
+            .expect("a delivery round")
     }
 
     async fn shutdown(&mut self) {

@@ -41,6 +41,7 @@ pub use askama::Error;
 pub use i18n::{Locale, Strings};
 pub use pages::account::{AccountView, AppRow, SessionRow};
 pub use pages::consent::{ConsentView, ScopeRow};
+pub use pages::device::{DeviceConsentView, DeviceEntryView};
 pub use pages::form_post::FormPostView;
 pub use pages::login::LoginView;
 pub use pages::logout::LogoutConfirmView;

@@ -61,6 +61,7 @@ fn request(prompt: Prompt, max_age: Option<u64>, hint: Option<Subject>) -> Autho
         ui_locales: None,
         acr_values: None,
         resource: None,
+        claims: None,
     }
 }
 
@@ -336,4 +337,133 @@ fn decision_table() {
             "{name}"
         );
     }
+}
+
+fn with_claims(mut r: AuthorizationRequest, claims: &str) -> AuthorizationRequest {
+    r.claims = Some(crate::claims_request::ClaimsRequest::parse(claims).unwrap());
+    r
+}
+
+#[test]
+fn claims_parameter_decisions() {
+    let rng = SystemTokenGenerator::new();
+    let alice = Subject::generate(&rng);
+    let bob = Subject::generate(&rng);
+    let none = Prompt {
+        none: true,
+        ..Prompt::default()
+    };
+    let plain = Prompt::default();
+    let s = session(&alice, 1000);
+    let fresh = session(&alice, 1060);
+    let profile = consent(&alice, "openid profile");
+    let with_email = consent(&alice, "openid profile email");
+    let now = Timestamp::from_unix(1100);
+    let parked = Some(Timestamp::from_unix(1050));
+    let sub_is = |sub: &Subject| format!(r#"{{"id_token":{{"sub":{{"value":"{sub}"}}}}}}"#);
+    let email = r#"{"id_token":{"email":{"essential":true}}}"#;
+
+    // (name, request, session, consent, parked_at, expected)
+    type Case<'a> = (
+        &'a str,
+        AuthorizationRequest,
+        Option<&'a Session>,
+        Option<&'a Consent>,
+        Option<Timestamp>,
+        Next,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "sub value is the user",
+            with_claims(request(plain, None, None), &sub_is(&alice)),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Issue,
+        ),
+        (
+            "sub value is someone else: sign in",
+            with_claims(request(plain, None, None), &sub_is(&bob)),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Login,
+        ),
+        (
+            "sub value is someone else, prompt=none",
+            with_claims(request(none, None, None), &sub_is(&bob)),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Fail("login_required"),
+        ),
+        (
+            "signed in again for the request, still someone else",
+            with_claims(request(plain, None, None), &sub_is(&bob)),
+            Some(&fresh),
+            Some(&profile),
+            parked,
+            Next::Fail("access_denied"),
+        ),
+        (
+            "no session, sub value: sign in",
+            with_claims(request(plain, None, None), &sub_is(&bob)),
+            None,
+            None,
+            None,
+            Next::Login,
+        ),
+        (
+            "an email claim is not covered by a profile consent",
+            with_claims(request(plain, None, None), email),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Consent,
+        ),
+        (
+            "an email claim, prompt=none",
+            with_claims(request(none, None, None), email),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Fail("consent_required"),
+        ),
+        (
+            "an email claim is covered by an email consent",
+            with_claims(request(plain, None, None), email),
+            Some(&s),
+            Some(&with_email),
+            None,
+            Next::Issue,
+        ),
+        (
+            "protocol claims need no consent",
+            with_claims(
+                request(plain, None, None),
+                r#"{"id_token":{"auth_time":{"essential":true},"sub":null}}"#,
+            ),
+            Some(&s),
+            Some(&profile),
+            None,
+            Next::Issue,
+        ),
+    ];
+    for (name, req, sess, cons, parked_at, expected) in cases {
+        assert_eq!(
+            decide(&req, &client(false), sess, cons, now, parked_at),
+            expected,
+            "{name}"
+        );
+    }
+    let req = with_claims(
+        request(plain, None, None),
+        r#"{"userinfo":{"phone_number":null},"id_token":{"email":null,"sub":null}}"#,
+    );
+    assert_eq!(
+        consent_scope(&req).to_string(),
+        ScopeSet::parse("openid profile email phone")
+            .unwrap()
+            .to_string()
+    );
 }

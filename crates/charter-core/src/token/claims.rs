@@ -1,7 +1,8 @@
 //! The claims of the tokens the token endpoint issues. Signing is `charter-keys`' job; these are the payloads.
 //!
 //! - **ID token** (OpenID Connect Core §2, §3.1.3.6, §3.1.3.7): who signed in, when and how, for one client.
-//!   Minimal: profile claims go to userinfo, never into the ID token.
+//!   Minimal: profile claims go to userinfo, unless the `claims` request parameter asked for them in the ID
+//!   token (Core §5.5), and then only those ([`IdTokenClaims::with_user_claims`]).
 //! - **Access token** (RFC 9068 §2.2, JOSE header `typ: at+jwt`): which client may do what, on whose behalf,
 //!   at which resource (`aud`, RFC 8707). No roles, no permissions: identity travels, permissions stay
 //!   server-side. `grant` names the grant it came from, so a resource server asking Charter (userinfo,
@@ -15,6 +16,7 @@ use ring::digest;
 use serde::de::Deserializer;
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::TokenError;
 use crate::clock::Timestamp;
@@ -50,6 +52,9 @@ pub struct IdTokenClaims {
     /// Only needed when there are several audiences (Core §2); Charter issues one, so normally absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azp: Option<ClientId>,
+    /// User claims requested for the ID token with the `claims` parameter (Core §5.5), such as `email`.
+    #[serde(flatten)]
+    pub user_claims: Map<String, Value>,
 }
 
 impl IdTokenClaims {
@@ -74,6 +79,7 @@ impl IdTokenClaims {
             amr: Vec::new(),
             sid: None,
             azp: None,
+            user_claims: Map::new(),
         }
     }
 
@@ -112,6 +118,31 @@ impl IdTokenClaims {
 
     pub fn with_sid(mut self, sid: Option<String>) -> Self {
         self.sid = sid;
+        self
+    }
+
+    /// Adds user claims (from [`crate::token::userinfo::requested_id_token_claims`]). A name the ID token
+    /// already uses for a protocol claim is never overwritten.
+    pub fn with_user_claims(mut self, claims: Map<String, Value>) -> Self {
+        const PROTOCOL: &[&str] = &[
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "amr",
+            "sid",
+            "azp",
+            "acr",
+            "jti",
+        ];
+        self.user_claims = claims
+            .into_iter()
+            .filter(|(name, _)| !PROTOCOL.contains(&name.as_str()))
+            .collect();
         self
     }
 

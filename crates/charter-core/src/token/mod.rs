@@ -7,7 +7,8 @@
 //!   with the access token audience rule (RFC 8707).
 //! - [`userinfo`]: which claims the userinfo endpoint releases for which scopes (OpenID Connect Core §5.3, §5.4).
 //!
-//! Every refusal is a [`TokenError`], whose code is the RFC 6749 §5.2 (or RFC 8707 §2) `error` value. Turning it
+//! Every refusal is a [`TokenError`], whose code is the RFC 6749 §5.2 (or RFC 8707 §2, RFC 8628 §3.5) `error`
+//! value. Turning it
 //! into a status, headers and a JSON body is the endpoint layer's job, done in one place.
 
 use std::fmt;
@@ -44,10 +45,18 @@ pub enum TokenErrorCode {
     InvalidScope,
     /// RFC 8707 §2: the `resource` is malformed or not allowed for this client.
     InvalidTarget,
+    /// RFC 8628 §3.5: the user has not yet approved or denied the device; poll again after the interval.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled too fast; the interval grows by 5 seconds.
+    SlowDown,
+    /// RFC 8628 §3.5: the user denied the device.
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code expired; start over.
+    ExpiredToken,
 }
 
 impl TokenErrorCode {
-    pub const ALL: [TokenErrorCode; 7] = [
+    pub const ALL: [TokenErrorCode; 11] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -55,6 +64,10 @@ impl TokenErrorCode {
         Self::UnsupportedGrantType,
         Self::InvalidScope,
         Self::InvalidTarget,
+        Self::AuthorizationPending,
+        Self::SlowDown,
+        Self::AccessDenied,
+        Self::ExpiredToken,
     ];
 
     /// The `error` value on the wire.
@@ -67,6 +80,10 @@ impl TokenErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::AccessDenied => "access_denied",
+            Self::ExpiredToken => "expired_token",
         }
     }
 }
@@ -130,6 +147,12 @@ impl TokenError {
     pub fn invalid_target(description: impl Into<String>) -> Self {
         Self::new(TokenErrorCode::InvalidTarget, description)
     }
+
+    /// One of the RFC 8628 §3.5 polling answers (`authorization_pending`, `slow_down`, `access_denied`,
+    /// `expired_token`).
+    pub fn device(code: TokenErrorCode, description: impl Into<String>) -> Self {
+        Self::new(code, description)
+    }
 }
 
 fn is_description_char(c: char) -> bool {
@@ -153,6 +176,10 @@ mod tests {
                 "unsupported_grant_type",
                 "invalid_scope",
                 "invalid_target",
+                "authorization_pending",
+                "slow_down",
+                "access_denied",
+                "expired_token",
             ]
         );
         assert_eq!(TokenError::invalid_target("x").as_str(), "invalid_target");

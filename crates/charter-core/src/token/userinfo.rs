@@ -1,70 +1,122 @@
 //! The claims the userinfo endpoint releases (OpenID Connect Core §5.3.2), chosen by the access token's scope
-//! (Core §5.4):
+//! (Core §5.4) and by the `claims` request parameter (Core §5.5):
 //!
 //! - `sub`, always;
 //! - `profile`: `name`, `given_name`, `family_name`, `preferred_username`, `locale`, `zoneinfo`, `picture`,
 //!   `updated_at`;
 //! - `email`: `email`, `email_verified`;
 //! - `address`: `address` (a JSON object, Core §5.1.1);
-//! - `phone`: `phone_number`, `phone_number_verified`.
+//! - `phone`: `phone_number`, `phone_number_verified`;
+//! - plus each of these claims requested individually for userinfo, whatever the scope.
 //!
 //! Only claims with a value are returned (Core §5.3.2: "if a Claim is not returned, that Claim Name SHOULD be
 //! omitted ... rather than being present with a null or empty string value"); a `*_verified` flag travels only
 //! with the value it qualifies. Nothing else is ever released: no roles, no internal flags.
+//!
+//! [`requested_id_token_claims`] picks the same user claims for the ID token, when the `claims` parameter asks
+//! for them there (Core §5.5: "id_token" member).
 
 use serde_json::{Map, Value};
 
+use crate::claims_request::ClaimsRequest;
 use crate::scope::ScopeSet;
 use crate::user::User;
 
-/// The userinfo response body for `user` under `scope`.
-pub fn userinfo_claims(user: &User, scope: &ScopeSet) -> Map<String, Value> {
+/// The user claims each scope releases (Core §5.4), in the order they are listed.
+pub const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
+    (
+        "profile",
+        &[
+            "name",
+            "given_name",
+            "family_name",
+            "preferred_username",
+            "locale",
+            "zoneinfo",
+            "picture",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+];
+
+/// The scope that releases `claim`, if it is a user claim.
+pub fn scope_of_claim(claim: &str) -> Option<&'static str> {
+    SCOPE_CLAIMS
+        .iter()
+        .find(|(_, claims)| claims.contains(&claim))
+        .map(|(scope, _)| *scope)
+}
+
+/// The value of one user claim, if the user has it (a flag only with the value it qualifies). `None` for names
+/// that are not user claims (`sub` included: every token carries it anyway).
+pub fn user_claim(user: &User, name: &str) -> Option<Value> {
     let p = &user.profile;
-    let mut out = Map::new();
-    out.insert("sub".into(), user.sub.as_str().into());
-    let mut put = |name: &str, value: Option<&String>| {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            out.insert(name.into(), v.as_str().into());
-        }
+    let text = |v: &Option<String>| {
+        v.as_ref()
+            .filter(|v| !v.is_empty())
+            .map(|v| Value::from(v.as_str()))
     };
-    if scope.contains("profile") {
-        put("name", p.name.as_ref());
-        put("given_name", p.given_name.as_ref());
-        put("family_name", p.family_name.as_ref());
-        put("locale", p.locale.as_ref());
-        put("zoneinfo", p.zoneinfo.as_ref());
-        put("picture", p.picture.as_ref());
-    }
-    if scope.contains("email") {
-        put("email", p.email.as_ref());
-    }
-    if scope.contains("phone") {
-        put("phone_number", p.phone_number.as_ref());
-    }
-    if scope.contains("profile") {
-        out.insert("preferred_username".into(), user.username.as_str().into());
-        out.insert("updated_at".into(), user.updated_at.unix().into());
-    }
-    if out.contains_key("email") {
-        out.insert("email_verified".into(), p.email_verified.into());
-    }
-    if out.contains_key("phone_number") {
-        out.insert(
-            "phone_number_verified".into(),
-            p.phone_number_verified.into(),
-        );
-    }
-    if scope.contains("address") {
-        let address = p
+    match name {
+        "name" => text(&p.name),
+        "given_name" => text(&p.given_name),
+        "family_name" => text(&p.family_name),
+        "locale" => text(&p.locale),
+        "zoneinfo" => text(&p.zoneinfo),
+        "picture" => text(&p.picture),
+        "email" => text(&p.email),
+        "phone_number" => text(&p.phone_number),
+        "preferred_username" => Some(user.username.as_str().into()),
+        "updated_at" => Some(user.updated_at.unix().into()),
+        "email_verified" => text(&p.email).map(|_| p.email_verified.into()),
+        "phone_number_verified" => text(&p.phone_number).map(|_| p.phone_number_verified.into()),
+        "address" => p
             .address
             .as_ref()
             .and_then(|a| serde_json::to_value(a).ok())
-            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
-        if let Some(address) = address {
-            out.insert("address".into(), address);
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty())),
+        _ => None,
+    }
+}
+
+/// The userinfo response body for `user` under `scope`, with the claims `requested` for userinfo.
+pub fn userinfo_claims(
+    user: &User,
+    scope: &ScopeSet,
+    requested: Option<&ClaimsRequest>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("sub".into(), user.sub.as_str().into());
+    let by_scope = SCOPE_CLAIMS
+        .iter()
+        .filter(|(s, _)| scope.contains(s))
+        .flat_map(|(_, claims)| claims.iter().copied());
+    let by_name = requested
+        .into_iter()
+        .flat_map(|r| r.userinfo.keys().map(String::as_str));
+    for name in by_scope.chain(by_name) {
+        if !out.contains_key(name)
+            && let Some(value) = user_claim(user, name)
+        {
+            out.insert(name.to_owned(), value);
         }
     }
     out
+}
+
+/// The user claims `requested` for the ID token that `user` has, to add to it (Core §5.5). Protocol claims
+/// (`sub`, `auth_time`, `acr`, ...) are never among them: the ID token has its own rules for those.
+pub fn requested_id_token_claims(
+    user: &User,
+    requested: Option<&ClaimsRequest>,
+) -> Map<String, Value> {
+    requested
+        .into_iter()
+        .flat_map(|r| r.id_token.keys())
+        .filter_map(|name| Some((name.clone(), user_claim(user, name)?)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! everywhere), the applications they allowed ("Revoke access" forgets the consent and revokes every grant, so
 //! the application's tokens stop working at once), and their password. ("Choose the simplest mechanism that you
 //! can explain, revoke, and sleep with", made visible.)
+//!
+//! Every way a session ends here goes through [`crate::logout::end_sessions`]: relying parties that received
+//! an ID token in it are told by back-channel logout, and its refresh tokens issued without `offline_access`
+//! end with it.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -9,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use charter_core::Timestamp;
 use charter_core::client::Registration;
 use charter_core::ids::ClientId;
+use charter_core::logout::outbox::EndSessions;
 use charter_core::password::{self, Verification};
 use charter_core::session::Session;
 use charter_ui::{AccountView, AppRow, SessionRow};
@@ -18,6 +23,7 @@ use serde::Deserialize;
 use super::browser::{Browser, SignedIn, cookie, removal, session_cookie_name};
 use super::{Csp, forbidden, html, message, render_failed};
 use crate::error::ApiError;
+use crate::logout::end_sessions;
 use crate::state::AppState;
 
 fn see_other(to: &str) -> HttpResponse {
@@ -183,11 +189,15 @@ pub async fn end_session(
         Ok(v) => v,
         Err(res) => return Ok(res),
     };
-    state
-        .store
-        .delete_session_by_sid(&me.user.sub, &sid)
-        .await?;
-    tracing::info!(sub = %me.user.sub, "session ended from the account page");
+    let ended = end_sessions(
+        &state,
+        EndSessions::BySid {
+            user: &me.user.sub,
+            sid: &sid,
+        },
+    )
+    .await?;
+    tracing::info!(sub = %me.user.sub, messages = ended.messages, "session ended from the account page");
     if *sid == me.session.sid {
         let mut res = see_other("/login");
         let _ = res.add_cookie(&removal(&state, session_cookie_name(&state)));
@@ -206,8 +216,26 @@ pub async fn sign_out_everywhere(
         Ok(v) => v,
         Err(res) => return Ok(res),
     };
-    let ended = state.store.delete_user_sessions(&me.user.sub, None).await?;
-    tracing::info!(sub = %me.user.sub, ended, "signed out everywhere");
+    let ended = end_sessions(
+        &state,
+        EndSessions::AllOfUser {
+            user: &me.user.sub,
+            keep: None,
+        },
+    )
+    .await?;
+    tracing::info!(
+        sub = %me.user.sub,
+        ended = ended.sessions,
+        messages = ended.messages,
+        "signed out everywhere"
+    );
+    let event = crate::audit::event(&state, charter_core::audit::AuditKind::SessionsEnded)
+        .actor(me.user.sub.as_str())
+        .user(me.user.sub.as_str())
+        .detail("sessions", ended.sessions)
+        .detail("via", "account_page");
+    crate::audit::record(&state, &req, event).await;
     let t = browser.locale.strings();
     let mut res = message(
         &state,
@@ -240,7 +268,14 @@ pub async fn revoke_app(
             .store
             .revoke_client_grants(&me.user.sub, &client, now)
             .await?;
+        state.revoked().await;
         tracing::info!(sub = %me.user.sub, client_id = %client, revoked, "access revoked from the account page");
+        let event = crate::audit::event(&state, charter_core::audit::AuditKind::ConsentRevoked)
+            .actor(me.user.sub.as_str())
+            .user(me.user.sub.as_str())
+            .client(client.as_str())
+            .detail("grants_revoked", revoked);
+        crate::audit::record(&state, &req, event).await;
     }
     Ok(see_other("/account?notice=app-revoked"))
 }
@@ -315,7 +350,24 @@ pub async fn change_password(
         .store
         .set_password_hash(&me.user.sub, &hash, now)
         .await?;
-    state.store.delete_user_sessions(&me.user.sub, None).await?;
+    let event = crate::audit::event(&state, charter_core::audit::AuditKind::PasswordChanged)
+        .actor(me.user.sub.as_str())
+        .user(me.user.sub.as_str());
+    crate::audit::record(&state, &req, event).await;
+    end_sessions(
+        &state,
+        EndSessions::AllOfUser {
+            user: &me.user.sub,
+            keep: None,
+        },
+    )
+    .await?;
+    // Whoever knew the old password may hold refresh tokens, offline ones included (OWASP: a password change
+    // ends what the old credentials opened).
+    let revoked = state.store.revoke_user_grants(&me.user.sub, now).await?;
+    if revoked > 0 {
+        state.revoked().await;
+    }
     let (cookie_value, session) = Session::start(
         state.rng.as_ref(),
         me.user.sub.clone(),
@@ -326,7 +378,7 @@ pub async fn change_password(
         &state.session_policy,
     );
     state.store.create_session(&session).await?;
-    tracing::info!(sub = %me.user.sub, "password changed; other sessions ended");
+    tracing::info!(sub = %me.user.sub, revoked, "password changed; other sessions and every grant ended");
     let mut res = see_other("/account?notice=password-changed");
     let _ = res.add_cookie(&cookie(&state, session_cookie_name(&state), cookie_value));
     Ok(res)

@@ -1,11 +1,13 @@
 //! The consent page (`GET /consent?request=ID`, `POST /consent`): the user sees which client asks for what —
 //! its name, its logo (verified clients only), where they will be sent, each scope in plain words — and
 //! allows or denies. A remembered consent is stored per user and client; the parked request never leaves the
-//! server.
+//! server. Claims asked for individually (the `claims` parameter, OpenID Connect Core §5.5) are shown, and
+//! remembered, as the scope that releases them (`email` for the `email` claim): `flow::consent_scope`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use charter_core::client::Registration;
+use charter_core::flow::consent_scope;
 use charter_core::grant::Consent;
 use charter_registry::authorize::RedirectError;
 use charter_ui::{ConsentView, ScopeRow};
@@ -57,9 +59,7 @@ pub async fn show(
             .host_str()
             .unwrap_or("")
             .to_owned(),
-        scopes: pending
-            .request
-            .scope
+        scopes: consent_scope(&pending.request)
             .iter()
             .map(|s| ScopeRow::describe(t, s.as_str()))
             .collect(),
@@ -125,14 +125,11 @@ pub async fn submit(
         .store
         .find_consent(&me.user.sub, &request.client_id)
         .await?;
+    let asked = consent_scope(request);
+    let asked_text = asked.to_string();
     let scope = match &previous {
-        Some(c) => c
-            .scope
-            .iter()
-            .chain(request.scope.iter())
-            .cloned()
-            .collect(),
-        None => request.scope.clone(),
+        Some(c) => c.scope.iter().chain(asked.iter()).cloned().collect(),
+        None => asked,
     };
     state
         .store
@@ -145,5 +142,11 @@ pub async fn submit(
         })
         .await?;
     tracing::info!(client_id = %request.client_id, sub = %me.user.sub, "consent granted");
+    let event = crate::audit::event(&state, charter_core::audit::AuditKind::ConsentGranted)
+        .actor(me.user.sub.as_str())
+        .user(me.user.sub.as_str())
+        .client(request.client_id.as_str())
+        .detail("scope", asked_text);
+    crate::audit::record(&state, &req, event).await;
     issue_code(&state, &record.client, request, me).await
 }

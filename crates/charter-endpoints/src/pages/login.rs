@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use super::browser::{Browser, cookie, session_cookie_name};
 use super::{Csp, forbidden, html, message, render_failed};
+use crate::authorize::load_pending;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -59,27 +60,61 @@ fn destination(return_to: Option<&str>) -> String {
         .to_owned()
 }
 
-fn render(
+/// The name of the application this sign-in continues to, when `return_to` resumes a parked authorization
+/// request ("Sign in to continue to ...").
+async fn continuing_to(
+    state: &AppState,
+    return_to: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(query) = return_to
+        .and_then(safe_return_to)
+        .and_then(|to| to.strip_prefix("/authorize/resume?"))
+    else {
+        return Ok(None);
+    };
+    let Some((_, id)) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "request")
+    else {
+        return Ok(None);
+    };
+    let Some(pending) = load_pending(state, &id).await? else {
+        return Ok(None);
+    };
+    Ok(state
+        .clients
+        .get(&pending.request.client_id)
+        .await?
+        .map(|record| {
+            let client = &record.client;
+            if client.metadata.client_name.is_empty() {
+                client.id.to_string()
+            } else {
+                client.metadata.client_name.clone()
+            }
+        }))
+}
+
+async fn render(
     state: &AppState,
     browser: &Browser,
     status: StatusCode,
     username: &str,
     return_to: Option<&str>,
     error: Option<&str>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
+    let client_name = continuing_to(state, return_to).await?;
     let view = LoginView {
         t: browser.locale.strings(),
         csrf: browser.csrf_token(state),
         username: username.to_owned(),
         return_to: return_to.and_then(safe_return_to).map(str::to_owned),
         error,
-        client_name: None,
+        client_name,
     };
-    match view.render() {
+    Ok(match view.render() {
         // The login post may continue to /authorize and from there to a client: no form-action.
         Ok(body) => html(state, browser, status, Csp::NoFormAction, body),
         Err(e) => render_failed(e),
-    }
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -92,14 +127,15 @@ pub async fn show(
     // accounts both start here.
     let browser = Browser::load(&req, &state).await?;
     let hint = query.login_hint.as_deref().unwrap_or("");
-    Ok(render(
+    render(
         &state,
         &browser,
         StatusCode::OK,
         hint,
         query.return_to.as_deref(),
         None,
-    ))
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(client_ip))]
@@ -119,14 +155,15 @@ pub async fn submit(
     let t = browser.locale.strings();
     let return_to = form.return_to.as_deref();
     if form.password.len() > MAX_PASSWORD_BYTES {
-        return Ok(render(
+        return render(
             &state,
             &browser,
             StatusCode::BAD_REQUEST,
             &form.username,
             return_to,
             Some(t.password_too_long),
-        ));
+        )
+        .await;
     }
 
     let now = state.clock.now();
@@ -152,6 +189,13 @@ pub async fn submit(
     for (key, policy, failures) in &throttles {
         if let Some(wait) = policy.wait(*failures, now) {
             tracing::warn!(throttle = %key.split(':').next().unwrap_or(""), wait_secs = wait.as_secs(), "sign-in throttled");
+            state.metrics.login(crate::metrics::LoginOutcome::Throttled);
+            let event =
+                crate::audit::event(&state, charter_core::audit::AuditKind::SignInThrottled)
+                    .detail("username", normalized.as_str())
+                    .detail("throttle", key.split(':').next().unwrap_or(""))
+                    .detail("wait_secs", wait.as_secs());
+            crate::audit::record(&state, &req, event).await;
             let mut res = message(
                 &state,
                 &browser,
@@ -198,6 +242,13 @@ pub async fn submit(
         return Ok(res);
     };
 
+    // For the audit trail: whose account was tried, and why it failed if it did.
+    let attempted_sub = credentials.as_ref().map(|c| c.user.sub.to_string());
+    let failure = match (&credentials, &verification) {
+        (None, _) => "unknown_user",
+        (Some(c), Verification::Match { .. }) if c.user.disabled => "disabled",
+        _ => "bad_password",
+    };
     let user = match (credentials, verification) {
         (Some(c), Verification::Match { needs_rehash }) if !c.user.disabled => {
             if needs_rehash {
@@ -213,24 +264,37 @@ pub async fn submit(
                     .await?;
             }
             tracing::info!(outcome = "failure", "sign-in failed");
-            return Ok(render(
+            state.metrics.login(crate::metrics::LoginOutcome::Failed);
+            let mut event =
+                crate::audit::event(&state, charter_core::audit::AuditKind::SignInFailed)
+                    .detail("username", normalized.as_str())
+                    .detail("reason", failure);
+            if let Some(sub) = attempted_sub {
+                event = event.user(sub);
+            }
+            crate::audit::record(&state, &req, event).await;
+            return render(
                 &state,
                 &browser,
                 StatusCode::OK,
                 &form.username,
                 return_to,
                 Some(t.sign_in_failed),
-            ));
+            )
+            .await;
         }
     };
 
     state.store.clear_failures(&account).await?;
-    // Fixation: whatever session this browser had ends; the new one gets a new id.
+    // Fixation: whatever session this browser had ends (as a logout: its relying parties are told); the new
+    // one gets a new id.
     if let Some(old) = req.cookie(session_cookie_name(&state)) {
-        state
-            .store
-            .delete_session(&token_digest(old.value()))
-            .await?;
+        let id_hash = token_digest(old.value());
+        crate::logout::end_sessions(
+            &state,
+            charter_core::logout::outbox::EndSessions::Current { id_hash: &id_hash },
+        )
+        .await?;
     }
     let (cookie_value, session) = Session::start(
         state.rng.as_ref(),
@@ -243,6 +307,12 @@ pub async fn submit(
     );
     state.store.create_session(&session).await?;
     tracing::info!(outcome = "success", sub = %user.sub, "signed in");
+    state.metrics.login(crate::metrics::LoginOutcome::Succeeded);
+    let event = crate::audit::event(&state, charter_core::audit::AuditKind::SignInSucceeded)
+        .actor(user.sub.as_str())
+        .user(user.sub.as_str())
+        .detail("sid", session.sid.as_str());
+    crate::audit::record(&state, &req, event).await;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, destination(return_to)))
         .insert_header((header::CACHE_CONTROL, "no-store"))

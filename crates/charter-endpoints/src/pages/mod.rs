@@ -9,6 +9,8 @@ pub mod account;
 pub mod assets;
 pub mod browser;
 pub mod consent;
+pub mod device;
+pub mod errors;
 pub mod login;
 
 use actix_web::http::StatusCode;

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub async fn exchange(
+    req: &actix_web::HttpRequest,
     state: &AppState,
     client: &Client,
     code: &str,
@@ -39,7 +40,16 @@ pub async fn exchange(
     }
     if stored.used_at.is_some() || !state.store.consume_code(&hash, now).await? {
         state.store.revoke_grant(&stored.grant_id, now).await?;
+        state.revoked().await;
         tracing::warn!(client_id = %client.id, grant = %stored.grant_id, "authorization code replayed; grant revoked");
+        state.metrics.code_replay();
+        let event = crate::audit::event(state, charter_core::audit::AuditKind::CodeReplayDetected)
+            .actor(client.id.as_str())
+            .client(client.id.as_str())
+            .user(stored.user_sub.as_str())
+            .detail("grant", stored.grant_id.as_str())
+            .detail("grant_revoked", true);
+        crate::audit::record(state, req, event).await;
         return invalid();
     }
     let Some(grant) = state

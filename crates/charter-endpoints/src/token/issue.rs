@@ -14,6 +14,7 @@ use charter_core::secret::token_digest;
 use charter_core::token::claims::{
     ACCESS_TOKEN_TYP, AccessTokenClaims, Audience, IdTokenClaims, access_token_audience,
 };
+use charter_core::token::userinfo::requested_id_token_claims;
 use charter_core::user::User;
 use charter_keys::SigningAlg;
 use serde::Serialize;
@@ -160,6 +161,10 @@ pub fn respond(state: &AppState, issue: Issue<'_>) -> Result<HttpResponse, ApiEr
         .with_nonce(issue.id.nonce)
         .with_amr(issue.id.amr)
         .with_sid(issue.id.sid)
+        .with_user_claims(requested_id_token_claims(
+            issue.user,
+            issue.grant.claims.as_ref(),
+        ))
         .with_access_token(&access_token, alg.as_str());
         Some(
             signer

@@ -1,11 +1,13 @@
 //! `POST /token` (RFC 6749 §3.2, §5; OpenID Connect Core §3.1.3).
 //!
 //! One client-authentication step for every grant (`charter_registry::auth`), then one module per grant:
-//! [`code`] (authorization code), [`refresh`] (refresh token) and [`client_credentials`]; [`issue`] signs and answers for all of them.
+//! [`code`] (authorization code), [`refresh`] (refresh token), [`client_credentials`] and [`device`] (RFC
+//! 8628 device code); [`issue`] signs and answers for all of them.
 //! The request and binding rules are pure functions in `charter_core::token`.
 
 pub mod client_credentials;
 pub mod code;
+pub mod device;
 pub mod issue;
 pub mod refresh;
 
@@ -60,8 +62,14 @@ pub async fn token(
         Err(res) => return Ok(res),
     };
     let client = &record.client;
+    let grant_type = match &request.grant {
+        GrantRequest::AuthorizationCode { .. } => "authorization_code",
+        GrantRequest::RefreshToken { .. } => "refresh_token",
+        GrantRequest::ClientCredentials { .. } => "client_credentials",
+        GrantRequest::DeviceCode { .. } => "urn:ietf:params:oauth:grant-type:device_code",
+    };
 
-    match request.grant {
+    let res = match request.grant {
         GrantRequest::AuthorizationCode {
             code,
             redirect_uri,
@@ -74,6 +82,7 @@ pub async fn token(
                 ));
             }
             code::exchange(
+                &req,
                 &state,
                 client,
                 &code,
@@ -92,7 +101,7 @@ pub async fn token(
                     None,
                 ));
             }
-            refresh::exchange(&state, client, &refresh_token, scope.as_ref()).await
+            refresh::exchange(&req, &state, client, &refresh_token, scope.as_ref()).await
         }
         GrantRequest::ClientCredentials { scope } => {
             if !client.allows_grant(GrantType::ClientCredentials) {
@@ -108,9 +117,21 @@ pub async fn token(
                 request.resource.as_deref(),
             )
         }
-        _ => Ok(token_error(
-            &TokenError::unsupported_grant_type("this grant type is not supported yet"),
-            None,
-        )),
+        GrantRequest::DeviceCode { device_code } => {
+            if !client.allows_grant(GrantType::DeviceCode) {
+                return Ok(token_error(
+                    &TokenError::unauthorized_client("the client may not use the device grant"),
+                    None,
+                ));
+            }
+            device::exchange(&state, client, &device_code).await
+        }
+    };
+    // Each token issued is counted, never audited (too many).
+    if let Ok(r) = &res
+        && r.status().is_success()
+    {
+        state.metrics.token_issued(grant_type);
     }
+    res
 }

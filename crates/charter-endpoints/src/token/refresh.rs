@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub async fn exchange(
+    req: &actix_web::HttpRequest,
     state: &AppState,
     client: &Client,
     token: &str,
@@ -38,7 +39,9 @@ pub async fn exchange(
     }
     if stored.used_at.is_some() {
         state.store.revoke_grant(&stored.grant_id, now).await?;
+        state.revoked().await;
         tracing::warn!(client_id = %client.id, grant = %stored.grant_id, "refresh token reused; grant revoked");
+        reuse_detected(req, state, client, &stored.grant_id, "reused").await;
         return invalid();
     }
     if !stored.is_live(now) {
@@ -80,7 +83,9 @@ pub async fn exchange(
     );
     if !state.store.rotate_refresh(&hash, &row, now).await? {
         state.store.revoke_grant(&stored.grant_id, now).await?;
+        state.revoked().await;
         tracing::warn!(client_id = %client.id, grant = %stored.grant_id, "refresh token used twice at once; grant revoked");
+        reuse_detected(req, state, client, &stored.grant_id, "concurrent_use").await;
         return invalid();
     }
     tracing::info!(client_id = %client.id, sub = %user.sub, "refresh token rotated");
@@ -101,4 +106,30 @@ pub async fn exchange(
             refresh_token: Some(value),
         },
     )
+}
+
+/// A rotated refresh token came back (RFC 9700 §4.14.2): counted, and audited with the grant's user.
+async fn reuse_detected(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    client: &Client,
+    grant_id: &str,
+    how: &str,
+) {
+    state.metrics.refresh_reuse();
+    let user = match state.store.find_grant(grant_id).await {
+        Ok(grant) => grant.and_then(|g| g.user_sub),
+        Err(_) => None,
+    };
+    let mut event =
+        crate::audit::event(state, charter_core::audit::AuditKind::RefreshReuseDetected)
+            .actor(client.id.as_str())
+            .client(client.id.as_str())
+            .detail("grant", grant_id)
+            .detail("how", how)
+            .detail("family_revoked", true);
+    if let Some(sub) = user {
+        event = event.user(sub.as_str());
+    }
+    crate::audit::record(state, req, event).await;
 }

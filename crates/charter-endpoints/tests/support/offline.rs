@@ -28,10 +28,13 @@ use charter_keys::material::{KeyPairMaterial, generate};
 use charter_keys::{Kek, SharedKeyring, SigningAlg};
 use charter_registry::ClientCache;
 
-/// Fails every call, counting them.
+/// Fails every call, counting them — except the two a test may switch on: one known client, and an empty
+/// revocation feed (both still counted).
 #[derive(Debug, Default)]
 pub struct OfflineStore {
     pub calls: AtomicUsize,
+    pub client: std::sync::Mutex<Option<ClientRecord>>,
+    pub empty_feed: std::sync::atomic::AtomicBool,
 }
 
 impl OfflineStore {
@@ -81,8 +84,15 @@ impl ClientStore for OfflineStore {
     async fn create_client(&self, _: &ClientRecord) -> Result<(), StoreError> {
         self.fail()
     }
-    async fn find_client(&self, _: &ClientId) -> Result<Option<ClientRecord>, StoreError> {
-        self.fail()
+    async fn find_client(&self, id: &ClientId) -> Result<Option<ClientRecord>, StoreError> {
+        let known = self.client.lock().unwrap().clone();
+        match known {
+            Some(c) => {
+                self.calls.fetch_add(1, Ordering::SeqCst);
+                Ok((&c.client.id == id).then_some(c))
+            }
+            None => self.fail(),
+        }
     }
     async fn list_clients(&self, _: &Page) -> Result<Vec<ClientRecord>, StoreError> {
         self.fail()
@@ -96,6 +106,34 @@ impl ClientStore for OfflineStore {
         _: &SecretHashes,
         _: Timestamp,
     ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl ClientRegistrationStore for OfflineStore {
+    async fn create_registered_client(&self, _: &ClientRecord, _: &str) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn update_client(&self, _: &ClientRecord) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn registration_token_hash(&self, _: &ClientId) -> Result<Option<String>, StoreError> {
+        self.fail()
+    }
+    async fn create_initial_access_token(
+        &self,
+        _: &charter_core::registration::InitialAccessToken,
+    ) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_initial_access_token(
+        &self,
+        _: &str,
+    ) -> Result<Option<charter_core::registration::InitialAccessToken>, StoreError> {
+        self.fail()
+    }
+    async fn spend_initial_access_token(&self, _: &str, _: Timestamp) -> Result<bool, StoreError> {
         self.fail()
     }
 }
@@ -183,6 +221,9 @@ impl GrantStore for OfflineStore {
     ) -> Result<u64, StoreError> {
         self.fail()
     }
+    async fn revoke_user_grants(&self, _: &Subject, _: Timestamp) -> Result<u64, StoreError> {
+        self.fail()
+    }
     async fn create_code(&self, _: &Grant, _: &AuthorizationCode) -> Result<(), StoreError> {
         self.fail()
     }
@@ -234,10 +275,89 @@ impl RefreshStore for OfflineStore {
 
 #[async_trait]
 impl DenyListStore for OfflineStore {
-    async fn deny_access_token(&self, _: &str, _: Timestamp) -> Result<(), StoreError> {
+    async fn deny_access_token(
+        &self,
+        _: &str,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<(), StoreError> {
         self.fail()
     }
     async fn is_access_token_denied(&self, _: &str) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl AuditStore for OfflineStore {
+    async fn record_audit(&self, _: &charter_core::audit::AuditEvent) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn list_audit(
+        &self,
+        _: &charter_core::audit::AuditQuery,
+    ) -> Result<Vec<charter_core::audit::AuditRecord>, StoreError> {
+        self.fail()
+    }
+    async fn delete_audit_before(&self, _: Timestamp, _: u64) -> Result<u64, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl RevocationFeed for OfflineStore {
+    async fn revocations_since(&self, _: Timestamp) -> Result<Revocations, StoreError> {
+        if self.empty_feed.load(Ordering::SeqCst) {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            return Ok(Revocations::default());
+        }
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl DeviceStore for OfflineStore {
+    async fn create_device_authorization(
+        &self,
+        _: &charter_core::device::DeviceAuthorization,
+    ) -> Result<(), StoreError> {
+        self.fail()
+    }
+    async fn find_device_authorization(
+        &self,
+        _: &str,
+    ) -> Result<Option<charter_core::device::DeviceAuthorization>, StoreError> {
+        self.fail()
+    }
+    async fn find_device_authorization_by_user_code(
+        &self,
+        _: &str,
+    ) -> Result<Option<charter_core::device::DeviceAuthorization>, StoreError> {
+        self.fail()
+    }
+    async fn decide_device_authorization(
+        &self,
+        _: &str,
+        _: &charter_core::device::DeviceStatus,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn record_device_poll(
+        &self,
+        _: &str,
+        _: Option<Timestamp>,
+        _: Timestamp,
+        _: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn redeem_device_authorization(
+        &self,
+        _: &str,
+        _: &Grant,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
         self.fail()
     }
 }
@@ -266,8 +386,63 @@ impl Leases for OfflineStore {
 }
 
 #[async_trait]
+impl RedirectOriginStore for OfflineStore {
+    async fn all_redirect_uris(&self) -> Result<Vec<String>, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl AssertionReplayStore for OfflineStore {
+    async fn remember_assertion(
+        &self,
+        _: &ClientId,
+        _: &str,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
 impl Housekeeping for OfflineStore {
     async fn sweep_expired(&self, _: Timestamp, _: u64) -> Result<SweepReport, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl OutboxStore for OfflineStore {
+    async fn end_sessions(
+        &self,
+        _: charter_core::logout::outbox::EndSessions<'_>,
+        _: Timestamp,
+        _: &dyn charter_core::random::TokenGenerator,
+    ) -> Result<charter_core::logout::outbox::SessionsEnded, StoreError> {
+        self.fail()
+    }
+    async fn claim_logout_messages(
+        &self,
+        _: &str,
+        _: Timestamp,
+        _: std::time::Duration,
+        _: u64,
+    ) -> Result<Vec<charter_core::logout::delivery::LogoutMessage>, StoreError> {
+        self.fail()
+    }
+    async fn finish_logout_attempt(
+        &self,
+        _: &str,
+        _: &str,
+        _: &charter_core::logout::outbox::AttemptResult,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+    async fn outbox_summary(
+        &self,
+        _: Timestamp,
+    ) -> Result<charter_core::logout::outbox::OutboxSummary, StoreError> {
         self.fail()
     }
 }
@@ -313,7 +488,20 @@ pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
         ..Capabilities::default()
     };
     let metadata = ProviderMetadata::new(&issuer, &caps);
+    let outbound = charter_outbound::Outbound::new(charter_outbound::OutboundPolicy::default())
+        .expect("the outbound client builds");
     let state = AppState {
+        metrics: Arc::new(charter_endpoints::metrics::Metrics::default()),
+        revocations: Arc::new(charter_endpoints::revocations::RevocationView::new(
+            std::time::Duration::from_secs(3720),
+            std::time::Duration::from_secs(120),
+            std::time::Duration::from_secs(3600),
+        )),
+        cors: Arc::new(charter_endpoints::cors::AllowedOrigins::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            charter_endpoints::cors::AllowedOrigins::DEFAULT_TTL,
+        )),
         store: store.clone(),
         clients: Arc::new(ClientCache::new(
             store.clone(),
@@ -348,6 +536,19 @@ pub fn offline_state() -> (AppState, Arc<OfflineStore>) {
             refresh_token_idle_lifetime: std::time::Duration::from_secs(30 * 86_400),
             refresh_token_absolute_lifetime: std::time::Duration::from_secs(180 * 86_400),
         },
+        device: charter_core::device::DevicePolicy::default(),
+        logout_outbox: Arc::new(tokio::sync::Notify::new()),
+        registration: charter_endpoints::registration::RegistrationConfig {
+            mode: charter_core::registration::RegistrationMode::Off,
+            allowed_scopes: charter_core::scope::ScopeSet::default(),
+            rate_limit: charter_core::registration::RateLimit {
+                max: 1,
+                window: std::time::Duration::from_secs(60),
+            },
+        },
+        admin_token_hash: None,
+        outbound: outbound.clone(),
+        client_keys: charter_endpoints::client_auth::client_key_cache(&outbound),
     };
     (state, store)
 }

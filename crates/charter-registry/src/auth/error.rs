@@ -5,6 +5,7 @@ use charter_core::client::AuthMethod;
 use thiserror::Error;
 
 use super::BASIC_CHALLENGE;
+use super::assertion::AssertionFailure;
 
 /// Why client authentication failed, in detail for logs. The wire shows [`ClientAuthError::as_str`] and
 /// [`ClientAuthError::description`], which do not tell an unknown client from a wrong secret.
@@ -39,8 +40,11 @@ pub enum AuthFailure {
     },
     #[error("wrong client secret")]
     WrongSecret,
-    #[error("private_key_jwt is not supported yet")]
-    AssertionNotSupported,
+    /// A caller error: assertions are checked by `authenticate_assertion`, with the client's keys.
+    #[error("a client assertion was passed to authenticate, which checks secrets")]
+    AssertionNeedsKeys,
+    #[error("client assertion: {0}")]
+    Assertion(AssertionFailure),
 }
 
 /// A client authentication failure, as RFC 6749 §5.2 answers it.
@@ -75,7 +79,8 @@ impl ClientAuthError {
             | UnknownClient
             | MethodMismatch { .. }
             | WrongSecret
-            | AssertionNotSupported => "invalid_client",
+            | AssertionNeedsKeys
+            | Assertion(_) => "invalid_client",
         }
     }
 
@@ -94,8 +99,10 @@ impl ClientAuthError {
             UnsupportedAssertionType => {
                 "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
             }
-            UnknownClient | MethodMismatch { .. } | WrongSecret => "client authentication failed",
-            AssertionNotSupported => "private_key_jwt client authentication is not supported yet",
+            UnknownClient | MethodMismatch { .. } | WrongSecret | AssertionNeedsKeys => {
+                "client authentication failed"
+            }
+            Assertion(f) => f.description(),
         }
     }
 

@@ -11,7 +11,7 @@ fn b64(raw: &str) -> String {
     format!("Basic {}", STANDARD.encode(raw))
 }
 
-fn fields<'a>(
+pub(super) fn fields<'a>(
     client_id: Option<&'a str>,
     client_secret: Option<&'a str>,
     client_assertion_type: Option<&'a str>,
@@ -25,7 +25,7 @@ fn fields<'a>(
     }
 }
 
-const JWT: Option<&str> = Some(JWT_BEARER_ASSERTION_TYPE);
+pub(super) const JWT: Option<&str> = Some(JWT_BEARER_ASSERTION_TYPE);
 
 type Expected<'a> = Result<(AuthMethod, Option<&'a str>), (&'a str, AuthFailure, bool)>;
 
@@ -238,14 +238,14 @@ fn basic_credentials_are_form_url_decoded() {
     assert_eq!(p.map(|p| p.client_id()), Ok(None));
 }
 
-fn basic(id: &str, secret: &str) -> PresentedCredentials {
+pub(super) fn basic(id: &str, secret: &str) -> PresentedCredentials {
     PresentedCredentials::Basic {
         client_id: id.into(),
         secret: secret.into(),
     }
 }
 
-fn post(id: &str, secret: &str) -> PresentedCredentials {
+pub(super) fn post(id: &str, secret: &str) -> PresentedCredentials {
     PresentedCredentials::Post {
         client_id: id.into(),
         secret: secret.into(),
@@ -424,13 +424,13 @@ fn authentication() {
             Err(WrongSecret),
         ),
         (
-            "assertion",
+            "assertion: checked by authenticate_assertion instead",
             PresentedCredentials::Assertion {
                 client_id: Some("basic1".into()),
                 assertion: "e.y.j".into(),
             },
             t(0),
-            Err(AssertionNotSupported),
+            Err(AssertionNeedsKeys),
         ),
     ];
     let hasher = hasher();
@@ -485,10 +485,19 @@ fn failures_that_would_tell_an_attacker_something_look_alike() {
 }
 
 #[test]
-fn assertion_error_says_not_supported_yet() {
-    let e = ClientAuthError::new(AssertionNotSupported, false);
-    assert_eq!(e.as_str(), "invalid_client");
-    assert!(e.description().contains("not supported yet"));
+fn assertion_failures_are_invalid_client() {
+    for f in [
+        AssertionNeedsKeys,
+        Assertion(AssertionFailure::BadSignature),
+        Assertion(AssertionFailure::Replayed),
+        Assertion(AssertionFailure::WrongAudience),
+    ] {
+        let e = ClientAuthError::new(f, false);
+        assert_eq!(e.as_str(), "invalid_client", "{f:?}");
+        assert_eq!(e.www_authenticate(), None, "{f:?}");
+    }
+    let e = ClientAuthError::new(Assertion(AssertionFailure::UnknownKey), false);
+    assert_eq!(e.description(), "client authentication failed");
 }
 
 /// SPEC-CHECKLIST A26: 401 with `WWW-Authenticate` after a failed Basic attempt, and only then.

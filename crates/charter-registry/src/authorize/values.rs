@@ -1,8 +1,10 @@
 //! The rules for the values of single parameters: PKCE (RFC 7636 §4.2, §4.3), `prompt` and `max_age` (OpenID
-//! Connect Core §3.1.2.1), `resource` (RFC 8707 §2). Each failure is a redirected `invalid_request`.
+//! Connect Core §3.1.2.1), `resource` (RFC 8707 §2), `claims` (OpenID Connect Core §5.5). Each failure is a
+//! redirected `invalid_request`, except an `acr` that can never be met (`access_denied`).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use charter_core::claims_request::{ClaimsError, ClaimsRequest};
 use charter_core::client::Client;
 use charter_core::grant::Prompt;
 use url::Url;
@@ -120,4 +122,32 @@ pub(super) fn resource(raw: &str) -> Result<String, Reject> {
         ));
     }
     Ok(raw.to_owned())
+}
+
+/// `claims` (OpenID Connect Core §5.5): parsed by [`ClaimsRequest::parse`]; a malformed value is `invalid_request`.
+/// A request whose claims Charter does not know comes out empty, and then as if it had not been sent. An
+/// essential `acr` with values can never be met (Charter has one authentication level and issues no `acr`):
+/// Core §5.5.1.1 makes that a failed authentication, answered `access_denied` before anyone signs in.
+pub(super) fn claims(raw: &str) -> Result<Option<ClaimsRequest>, Reject> {
+    let claims = ClaimsRequest::parse(raw).map_err(|e| {
+        let description = match e {
+            ClaimsError::TooLong => "claims is too long",
+            ClaimsError::NotAnObject => {
+                "claims must be a JSON object (OpenID Connect Core section 5.5)"
+            }
+            ClaimsError::MemberNotAnObject => "claims userinfo and id_token must be JSON objects",
+            ClaimsError::ClaimNotAnObject => "each requested claim must be null or a JSON object",
+            ClaimsError::Essential => "essential must be true or false",
+            ClaimsError::Values => "values must be a JSON array",
+            ClaimsError::SubjectValue => "a requested sub value must be a string",
+        };
+        (RedirectError::InvalidRequest, description)
+    })?;
+    if claims.demands_unmet_acr() {
+        return Err((
+            RedirectError::AccessDenied,
+            "the essential acr values requested cannot be met: Charter has one authentication level",
+        ));
+    }
+    Ok((!claims.is_empty()).then_some(claims))
 }

@@ -3,6 +3,14 @@
 use super::*;
 use serde_json::json;
 
+/// A P-256 public key (the generator point).
+const EC_X: &str = "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY";
+const EC_Y: &str = "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU";
+
+fn ec_key() -> serde_json::Value {
+    json!({"kty": "EC", "crv": "P-256", "x": EC_X, "y": EC_Y, "kid": "k1"})
+}
+
 fn base() -> serde_json::Value {
     json!({ "client_name": "App", "redirect_uris": ["https://app.example/cb"] })
 }
@@ -183,9 +191,36 @@ fn rules() {
             "invalid_client_metadata",
         ),
         (
-            "private_key_jwt with jwks",
+            "private_key_jwt with an empty jwks",
             json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": []}}),
+            "invalid_client_metadata",
+        ),
+        (
+            "private_key_jwt with jwks",
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [ec_key()]}}),
             "ok",
+        ),
+        (
+            "private_key_jwt with jwks_uri",
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://a.example/jwks"}),
+            "ok",
+        ),
+        (
+            "private_key_jwt with a private key in jwks",
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{
+                "kty": "EC", "crv": "P-256", "x": EC_X, "y": EC_Y, "d": EC_X,
+            }]}}),
+            "invalid_client_metadata",
+        ),
+        (
+            "private_key_jwt with a symmetric key",
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}),
+            "invalid_client_metadata",
+        ),
+        (
+            "private_key_jwt with jwks and jwks_uri",
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [ec_key()]}, "jwks_uri": "https://a.example/jwks"}),
+            "invalid_client_metadata",
         ),
         (
             "jwks not a set",

@@ -65,8 +65,12 @@ pub struct CreateArgs {
     backchannel_logout_uri: Option<String>,
     #[arg(long)]
     backchannel_logout_session_required: bool,
-    #[arg(long, value_name = "URI")]
+    /// Where a private_key_jwt client publishes its public keys (a JWK Set, fetched over https).
+    #[arg(long, value_name = "URI", conflicts_with = "jwks")]
     jwks_uri: Option<String>,
+    /// A private_key_jwt client's public keys, inline: a JWK Set as JSON, or @FILE to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    jwks: Option<String>,
     /// RS256 (default), PS256, ES256 or EdDSA.
     #[arg(long, value_name = "ALG")]
     id_token_signed_response_alg: Option<String>,
@@ -96,9 +100,10 @@ pub struct CreateArgs {
 }
 
 impl CreateArgs {
-    fn into_request(self) -> ClientRequest {
+    fn into_request(self) -> Result<ClientRequest, Failure> {
         let non_empty = |v: Vec<String>| (!v.is_empty()).then_some(v);
-        ClientRequest {
+        let jwks = self.jwks.as_deref().map(read_jwks).transpose()?;
+        Ok(ClientRequest {
             client_name: Some(self.name),
             redirect_uris: self.redirect_uris,
             post_logout_redirect_uris: self.post_logout_redirect_uris,
@@ -113,7 +118,7 @@ impl CreateArgs {
             policy_uri: self.policy_uri,
             tos_uri: self.tos_uri,
             jwks_uri: self.jwks_uri,
-            jwks: None,
+            jwks,
             id_token_signed_response_alg: self.id_token_signed_response_alg,
             backchannel_logout_uri: self.backchannel_logout_uri,
             backchannel_logout_session_required: Some(self.backchannel_logout_session_required),
@@ -123,8 +128,18 @@ impl CreateArgs {
             access_token_lifetime_secs: self.access_token_lifetime.map(|d| d.as_secs()),
             refresh_token_idle_lifetime_secs: None,
             refresh_token_absolute_lifetime_secs: None,
-        }
+        })
     }
+}
+
+/// `--jwks`: JSON, or `@path` to a file holding it. Whether it is a valid JWK Set is the registry's call.
+fn read_jwks(arg: &str) -> Result<serde_json::Value, Failure> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure::config(format!("--jwks: cannot read {path}: {e}")))?,
+        None => arg.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|e| Failure::config(format!("--jwks is not JSON: {e}")))
 }
 
 fn print_client(ctx: &Context, record: &ClientRecord, secret: Option<&str>) -> Result<(), Failure> {
@@ -155,11 +170,14 @@ pub async fn run(ctx: &Context, cmd: ClientsCommand) -> Result<(), Failure> {
                 &ctx.hasher,
                 &ctx.rng,
                 &ctx.clock,
-                args.into_request(),
+                args.into_request()?,
                 &RegistrationPolicy::operator(),
             )
             .await
             .map_err(Failure::runtime)?;
+            let event = super::audit::event(ctx, charter_core::audit::AuditKind::ClientCreated)
+                .client(registered.record.client.id.as_str());
+            super::audit::record(ctx, event).await;
             print_client(ctx, &registered.record, registered.secret.as_deref())
         }
         ClientsCommand::List { limit, after } => {
@@ -197,6 +215,9 @@ pub async fn run(ctx: &Context, cmd: ClientsCommand) -> Result<(), Failure> {
             {
                 return Err(Failure::runtime(format!("no client {client_id:?}")));
             }
+            let event = super::audit::event(ctx, charter_core::audit::AuditKind::ClientDeleted)
+                .client(id.as_str());
+            super::audit::record(ctx, event).await;
             output::print(
                 ctx.json,
                 &serde_json::json!({ "client_id": client_id, "deleted": true }),
@@ -218,6 +239,10 @@ pub async fn run(ctx: &Context, cmd: ClientsCommand) -> Result<(), Failure> {
             )
             .await
             .map_err(Failure::runtime)?;
+            let event =
+                super::audit::event(ctx, charter_core::audit::AuditKind::ClientSecretRotated)
+                    .client(id.as_str());
+            super::audit::record(ctx, event).await;
             let record = find(ctx, &client_id).await?;
             print_client(ctx, &record, Some(&secret))
         }

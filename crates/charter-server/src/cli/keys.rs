@@ -62,12 +62,19 @@ pub async fn run(ctx: &Context, cmd: KeysCommand) -> Result<(), Failure> {
             };
             for alg in algs {
                 manager.rotate(alg, force).await.map_err(Failure::runtime)?;
+                let event = super::audit::event(ctx, charter_core::audit::AuditKind::KeyRotated)
+                    .detail("alg", alg.as_str())
+                    .detail("force", force);
+                super::audit::record(ctx, event).await;
             }
             // A rotation consumes the next key; make its successor now rather than at the next maintenance.
             manager.maintain().await.map_err(Failure::runtime)?;
         }
         KeysCommand::Revoke { kid } => {
             manager.revoke(&kid).await.map_err(Failure::runtime)?;
+            let event = super::audit::event(ctx, charter_core::audit::AuditKind::KeyRevoked)
+                .detail("kid", kid.as_str());
+            super::audit::record(ctx, event).await;
         }
         KeysCommand::Rewrap { .. } => {
             let mut line = String::new();

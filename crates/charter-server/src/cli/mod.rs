@@ -4,10 +4,12 @@
 //! standard error as one line, and exits non-zero on failure: 2 for bad usage or configuration, 1 for
 //! everything else. Administrative commands are safe to run while `charter serve` runs on the same database.
 
+mod audit;
 mod clients;
 mod healthcheck;
 mod keys;
 mod output;
+mod registration;
 mod users;
 
 use std::path::PathBuf;
@@ -68,9 +70,15 @@ pub enum Command {
     /// Manage signing keys (rotation, revocation, key-encryption key).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Dynamic client registration: initial access tokens.
+    #[command(subcommand)]
+    Registration(registration::RegistrationCommand),
     /// Server secrets kept outside the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Read the audit trail (sign-ins, consent, token replays, client and key changes).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
 }
@@ -142,6 +150,20 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             telemetry::init(settings.log_format, "warn", LogTarget::Stderr);
             let ctx = Context::open(settings, cli.json).await?;
             let result = keys::run(&ctx, cmd).await;
+            ctx.store.close().await;
+            result
+        }
+        Command::Registration(cmd) => {
+            telemetry::init(settings.log_format, "warn", LogTarget::Stderr);
+            let ctx = Context::open(settings, cli.json).await?;
+            let result = registration::run(&ctx, cmd).await;
+            ctx.store.close().await;
+            result
+        }
+        Command::Audit(cmd) => {
+            telemetry::init(settings.log_format, "warn", LogTarget::Stderr);
+            let ctx = Context::open(settings, cli.json).await?;
+            let result = audit::run(&ctx, cmd).await;
             ctx.store.close().await;
             result
         }

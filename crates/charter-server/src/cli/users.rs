@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use charter_core::accounts::{self, NewAccount};
 use charter_core::ids::{Subject, Username};
-use charter_core::store::{Page, UserStore};
+use charter_core::store::{GrantStore, Page, UserStore};
 use charter_core::user::{Profile, User};
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
@@ -201,6 +201,15 @@ pub async fn run(ctx: &Context, cmd: UsersCommand) -> Result<(), Failure> {
             )
             .await
             .map_err(Failure::runtime)?;
+            end_all_sessions(ctx, &user.sub).await?;
+            // Whoever knew the old password may hold refresh tokens, offline ones included.
+            ctx.store
+                .revoke_user_grants(&user.sub, ctx.now())
+                .await
+                .map_err(Failure::runtime)?;
+            let event = super::audit::event(ctx, charter_core::audit::AuditKind::PasswordChanged)
+                .user(user.sub.as_str());
+            super::audit::record(ctx, event).await;
             output::print(
                 ctx.json,
                 &serde_json::json!({ "sub": user.sub.as_str(), "password_changed": true }),
@@ -216,6 +225,28 @@ async fn set_disabled(ctx: &Context, key: &str, disabled: bool) -> Result<(), Fa
         .set_user_disabled(&user.sub, disabled, ctx.now())
         .await
         .map_err(Failure::runtime)?;
+    if disabled {
+        end_all_sessions(ctx, &user.sub).await?;
+        let event = super::audit::event(ctx, charter_core::audit::AuditKind::UserDisabled)
+            .user(user.sub.as_str());
+        super::audit::record(ctx, event).await;
+    }
     let user = find(ctx, user.sub.as_str()).await?;
     print_user(ctx, &user)
+}
+
+/// Ends every session of a disabled user or one whose password an operator changed: the relying parties that
+/// received ID tokens in them are told by back-channel logout (a running server delivers the messages within
+/// `logout.delivery_interval`), and their session-bound refresh tokens end.
+async fn end_all_sessions(ctx: &Context, sub: &charter_core::ids::Subject) -> Result<(), Failure> {
+    use charter_core::store::OutboxStore;
+    let which = charter_core::logout::outbox::EndSessions::AllOfUser {
+        user: sub,
+        keep: None,
+    };
+    ctx.store
+        .end_sessions(which, ctx.now(), &ctx.rng)
+        .await
+        .map_err(Failure::runtime)?;
+    Ok(())
 }

@@ -37,6 +37,9 @@ pub struct TokenSettings {
     pub clock_skew: Duration,
     pub refresh_token_idle_lifetime: Duration,
     pub refresh_token_absolute_lifetime: Duration,
+    /// How often each node polls the database for revocations made elsewhere: the bound on how long another
+    /// node's (or the CLI's) revocation takes to reach this node's introspection.
+    pub revocation_refresh_interval: Duration,
 }
 
 /// Logout tokens live two minutes (OpenID Back-Channel Logout §2.4 asks for a short lifetime).
@@ -147,7 +150,19 @@ pub(super) fn tokens(raw: &RawTokens, keys: &KeysSettings) -> Result<TokenSettin
             "tokens.refresh_token_absolute_lifetime",
             &raw.refresh_token_absolute_lifetime,
         )?,
+        revocation_refresh_interval: duration(
+            "tokens.revocation_refresh_interval",
+            &raw.revocation_refresh_interval,
+        )?,
     };
+    if !(Duration::from_millis(100)..=Duration::from_secs(60))
+        .contains(&t.revocation_refresh_interval)
+    {
+        return Err(ConfigError::new(
+            "tokens.revocation_refresh_interval",
+            "must be between 100ms and 1m",
+        ));
+    }
     if t.refresh_token_idle_lifetime > t.refresh_token_absolute_lifetime {
         return Err(ConfigError::new(
             "tokens.refresh_token_idle_lifetime",

@@ -4,8 +4,14 @@
 //! Unknown keys in a file are errors (a typo must not silently fall back to a default); unknown `CHARTER_*`
 //! environment variables are ignored, because other tools share the prefix. Every failure names the key.
 
+mod device;
 mod keys;
+mod limits;
+mod logout;
+mod observability;
+mod outbound;
 mod raw;
+mod registration;
 #[cfg(test)]
 mod tests;
 
@@ -23,7 +29,11 @@ use charter_core::session::SessionPolicy;
 use config::{Config, Environment, File, FileFormat};
 
 pub use keys::{KekSource, KeysSettings, LOGOUT_TOKEN_LIFETIME, TokenSettings};
+pub use limits::{LimitsSettings, Timeouts};
+pub use logout::LogoutSettings;
+pub use observability::{AuditSettings, MetricsSettings};
 pub use raw::RawSettings;
+pub use registration::RegistrationSettings;
 
 /// The built-in defaults, which double as the list of known keys.
 pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
@@ -89,6 +99,8 @@ pub struct ServerSettings {
     pub max_body_size: usize,
     pub shutdown_timeout: Duration,
     pub trusted_proxies: TrustedProxies,
+    /// Connection timeouts (slow-client protection).
+    pub timeouts: Timeouts,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +137,22 @@ pub struct Settings {
     /// Concurrent password hashes (0 in the file means one per core) and the queue behind them.
     pub hash_concurrency: usize,
     pub hash_queue: usize,
+    /// Dynamic client registration (RFC 7591).
+    pub registration: RegistrationSettings,
+    /// Device authorization grant (RFC 8628): code lifetime and polling interval.
+    pub device: charter_core::device::DevicePolicy,
+    /// SHA-256 digest of the admin API token; None: no admin token configured.
+    pub admin_token_hash: Option<String>,
+    /// The outbound HTTP client's policy (`[outbound]`).
+    pub outbound: charter_outbound::OutboundPolicy,
+    /// Back-channel logout delivery (`[logout]`).
+    pub logout: LogoutSettings,
+    /// Rate limits per client address and per client (`[limits]`).
+    pub limits: LimitsSettings,
+    /// Prometheus metrics (`[metrics]`).
+    pub metrics: observability::MetricsSettings,
+    /// The audit trail's retention (`[audit]`).
+    pub audit: observability::AuditSettings,
 }
 
 impl Settings {
@@ -175,6 +203,7 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("server.trusted_proxies")
             .with_list_parse_key("keys.algorithms")
+            .with_list_parse_key("registration.allowed_scopes")
             .source(Some(env));
         let all = Config::builder()
             .add_source(files)
@@ -271,6 +300,7 @@ impl Settings {
             shutdown_timeout: duration("server.shutdown_timeout", &s.shutdown_timeout)?,
             trusted_proxies: TrustedProxies::parse(&s.trusted_proxies)
                 .map_err(|e| ConfigError::new("server.trusted_proxies", e.to_string()))?,
+            timeouts: limits::timeouts(s)?,
         };
 
         let sw = &raw.sweeper;
@@ -337,6 +367,14 @@ impl Settings {
             session_policy,
             hash_concurrency,
             hash_queue: raw.users.hash_queue,
+            registration: registration::registration(&raw.registration)?,
+            device: device::device(&raw.device)?,
+            admin_token_hash: registration::admin_token(&raw.admin_token)?,
+            logout: logout::logout(&raw.logout, outbound::outbound(&raw.outbound)?.timeout)?,
+            outbound: outbound::outbound(&raw.outbound)?,
+            limits: limits::limits(&raw.limits)?,
+            metrics: observability::metrics(&raw.metrics),
+            audit: observability::audit(&raw.audit)?,
         })
     }
 }

@@ -14,6 +14,7 @@ pub struct RawSettings {
     pub key_encryption_key: String,
     pub log_format: String,
     pub log_level: String,
+    pub admin_token: String,
     pub database: RawDatabase,
     pub server: RawServer,
     pub sweeper: RawSweeper,
@@ -21,6 +22,60 @@ pub struct RawSettings {
     pub tokens: RawTokens,
     pub users: RawUsers,
     pub sessions: RawSessions,
+    pub registration: RawRegistration,
+    pub device: RawDevice,
+    pub outbound: RawOutbound,
+    pub logout: RawLogout,
+    pub limits: RawLimits,
+    pub metrics: RawMetrics,
+    pub audit: RawAudit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawMetrics {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawAudit {
+    pub retention: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawLimits {
+    pub per_ip_per_second: f64,
+    pub per_ip_burst: u32,
+    pub per_client_per_second: f64,
+    pub per_client_burst: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawLogout {
+    pub delivery_interval: String,
+    pub delivery_batch: u64,
+    pub delivery_lease: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawOutbound {
+    pub allow_loopback: bool,
+    pub allow_private: bool,
+    pub timeout: String,
+    pub max_body: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawDevice {
+    pub code_lifetime: String,
+    pub interval: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawRegistration {
+    pub mode: String,
+    pub allowed_scopes: Vec<String>,
+    pub rate_limit: u32,
+    pub rate_limit_window: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +104,7 @@ pub struct RawTokens {
     pub clock_skew: String,
     pub refresh_token_idle_lifetime: String,
     pub refresh_token_absolute_lifetime: String,
+    pub revocation_refresh_interval: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +121,9 @@ pub struct RawServer {
     pub max_body_size: usize,
     pub shutdown_timeout: String,
     pub trusted_proxies: Vec<String>,
+    pub request_timeout: String,
+    pub disconnect_timeout: String,
+    pub keep_alive: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -261,3 +261,46 @@ fn listen_address_derives_the_issuer() {
     let i = issuer_from_listen("[::1]:9".parse().unwrap()).unwrap();
     assert_eq!(i.as_str(), "http://[::1]:9");
 }
+
+#[test]
+fn outbound_defaults_and_bounds() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.outbound, charter_outbound::OutboundPolicy::default());
+    assert!(!s.outbound.allow_loopback && !s.outbound.allow_private);
+    assert_eq!(s.outbound.timeout, Duration::from_secs(5));
+    assert_eq!(s.outbound.max_body, 65536);
+
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_OUTBOUND__ALLOW_LOOPBACK", "true"),
+            ("CHARTER_OUTBOUND__ALLOW_PRIVATE", "true"),
+            ("CHARTER_OUTBOUND__TIMEOUT", "750ms"),
+            ("CHARTER_OUTBOUND__MAX_BODY", "4096"),
+        ]),
+    )
+    .unwrap();
+    assert!(s.outbound.allow_loopback && s.outbound.allow_private);
+    assert_eq!(s.outbound.timeout, Duration::from_millis(750));
+    assert_eq!(s.outbound.max_body, 4096);
+
+    for (var, value, key) in [
+        ("CHARTER_OUTBOUND__TIMEOUT", "10ms", "outbound.timeout"),
+        ("CHARTER_OUTBOUND__TIMEOUT", "2m", "outbound.timeout"),
+        ("CHARTER_OUTBOUND__TIMEOUT", "soon", "outbound.timeout"),
+        ("CHARTER_OUTBOUND__MAX_BODY", "100", "outbound.max_body"),
+        (
+            "CHARTER_OUTBOUND__MAX_BODY",
+            "100000000",
+            "outbound.max_body",
+        ),
+        (
+            "CHARTER_OUTBOUND__ALLOW_LOOPBACK",
+            "perhaps",
+            "outbound.allow_loopback",
+        ),
+    ] {
+        let e = err(Settings::load_from(None, env(&[(var, value)])));
+        assert_eq!(e.key, key, "{var}={value}: {e}");
+    }
+}

@@ -249,3 +249,65 @@ fn secrets_are_not_stored_in_clear() {
     );
     assert!(haystack.contains("hmac-sha256$"), "the keyed hash is there");
 }
+
+#[test]
+fn clients_create_registers_private_key_jwt_clients() {
+    // A P-256 public key (the curve's generator point).
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig",
+        "x": "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",
+        "y": "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU",
+    }]});
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks.to_string()).unwrap();
+    let at_file = format!("@{}", file.display());
+    let inline = jwks.to_string();
+    let mut private = jwks.clone();
+    private["keys"][0]["d"] = serde_json::json!("axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY");
+    let private = private.to_string();
+    for env in backends() {
+        let base = [
+            "clients",
+            "create",
+            "--json",
+            "--name",
+            "Signed",
+            "--redirect-uri",
+        ];
+        let create = |extra: &[&str]| {
+            let mut args = base.to_vec();
+            args.push("https://signed.example/cb");
+            args.extend_from_slice(&["--auth-method", "private_key_jwt"]);
+            args.extend_from_slice(extra);
+            charter(&env, &args, None)
+        };
+        for keys in [&at_file, &inline] {
+            let c = json(&create(&["--jwks", keys]));
+            assert_eq!(c["token_endpoint_auth_method"], "private_key_jwt");
+            assert!(
+                c.get("client_secret").is_none(),
+                "no secret for private_key_jwt"
+            );
+            assert_eq!(c["jwks"], jwks);
+        }
+        let c = json(&create(&["--jwks-uri", "https://signed.example/jwks.json"]));
+        assert_eq!(c["jwks_uri"], "https://signed.example/jwks.json");
+        assert!(c.get("client_secret").is_none());
+
+        assert_one_line_error(&create(&[]), "invalid_client_metadata");
+        assert_one_line_error(&create(&["--jwks", &private]), "invalid_client_metadata");
+        assert_one_line_error(&create(&["--jwks", "{not json"]), "--jwks is not JSON");
+        assert_one_line_error(
+            &create(&["--jwks", "@/nonexistent/jwks.json"]),
+            "cannot read",
+        );
+        let both = create(&[
+            "--jwks",
+            &inline,
+            "--jwks-uri",
+            "https://signed.example/jwks.json",
+        ]);
+        assert!(!both.status.success());
+    }
+}

@@ -1,7 +1,7 @@
 //! The `charter` binary as operators and scripts use it: real processes, real exit codes, real output.
 //! Each test runs on SQLite and, with `CHARTER_TEST_DATABASE_URL`, on PostgreSQL.
 //!
-//! - [`users`], [`clients`], [`keys`]: the administrative subcommands;
+//! - [`users`], [`clients`], [`keys`], [`registration`]: the administrative subcommands;
 //! - [`config`]: configuration errors and `secrets generate`;
 //! - [`serve`]: `charter serve` start-up, health, shutdown and an unreachable database.
 
@@ -108,8 +108,11 @@ pub(crate) fn assert_one_line_error(out: &Output, needle: &str) {
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
 }
 
+mod audit;
 mod clients;
 mod config;
+mod crash;
 mod keys;
+mod registration;
 mod serve;
 mod users;

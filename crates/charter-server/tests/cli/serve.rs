@@ -50,6 +50,8 @@ impl Served {
             .enable_all()
             .build()
             .unwrap();
+        // reqwest is built without a TLS crypto provider in this workspace; whoever installs one first wins.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         rt.block_on(async {
             let client = reqwest::Client::new();
             for path in paths {

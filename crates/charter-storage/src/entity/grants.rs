@@ -15,6 +15,8 @@ pub struct Model {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub auth_time: Option<i64>,
+    /// Added by `m20261127_000007_claims_request`: the `claims` request parameter as JSON.
+    pub claims: Option<String>,
 }
 
 // Foreign keys live in the migrations; queries here never join through sea-orm relations.

@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub jti: String,
     pub expires_at: i64,
+    /// When it was revoked: what the nodes' revocation views poll by.
+    pub denied_at: i64,
 }
 
 // No foreign keys: a revoked token outlives nothing it names.

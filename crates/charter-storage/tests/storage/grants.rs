@@ -63,6 +63,7 @@ pub(crate) fn grant(id: &str, user: &Subject, client: &ClientId) -> Grant {
         created_at: at(10),
         revoked_at: None,
         auth_time: Some(at(5)),
+        claims: None,
     }
 }
 
@@ -120,6 +121,13 @@ async fn grants_round_trip(store: SeaStore) {
     let user_grant = Grant {
         scope: scope("profile openid offline_access"),
         offline_access: true,
+        // The claims request parameter survives, values and all (m20261127_000007_claims_request).
+        claims: Some(
+            charter_core::claims_request::ClaimsRequest::parse(
+                r#"{"id_token":{"email":{"essential":true},"name":{"values":["A","B"]}},"userinfo":{"phone_number":null}}"#,
+            )
+            .unwrap(),
+        ),
         ..grant("grant-user", &alice, &app)
     };
     let client_grant = Grant {

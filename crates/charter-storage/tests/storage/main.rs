@@ -9,16 +9,22 @@
 #[macro_use]
 mod support;
 
+mod assertions;
+mod audit;
 mod clients;
 mod connect;
 mod consents;
 mod deny_list;
+mod device;
 mod grants;
 mod keys;
 mod migrations;
 mod ops;
+mod origins;
+mod outbox;
 mod pending;
 mod refresh;
+mod registration;
 mod sessions;
 mod sweep;
 mod throttle;

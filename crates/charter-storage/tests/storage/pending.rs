@@ -45,6 +45,7 @@ fn sparse_request() -> AuthorizationRequest {
         ui_locales: None,
         acr_values: None,
         resource: None,
+        claims: None,
     }
 }
 
@@ -72,6 +73,12 @@ fn full_request() -> AuthorizationRequest {
         ui_locales: Some("fr-CA fr en".into()),
         acr_values: Some("urn:mace:incommon:iap:silver".into()),
         resource: Some("https://api.example/".into()),
+        claims: Some(
+            charter_core::claims_request::ClaimsRequest::parse(
+                r#"{"id_token":{"email":{"essential":true},"sub":{"value":"al\"ice"}},"userinfo":{"name":null}}"#,
+            )
+            .unwrap(),
+        ),
     }
 }
 

@@ -51,6 +51,7 @@ async fn grant_for(store: &SeaStore, user: &Subject, id: &str) -> Grant {
         created_at: at(10),
         revoked_at: None,
         auth_time: None,
+        claims: None,
     };
     store.create_grant(&grant).await.unwrap();
     grant

@@ -38,6 +38,7 @@ async fn seed(store: &SeaStore, per_table: i64) {
         created_at: Set(T0.unix()),
         revoked_at: Set(None),
         auth_time: Set(None),
+        claims: Set(None),
     })
     .exec_without_returning(db)
     .await
@@ -129,7 +130,39 @@ async fn seed(store: &SeaStore, per_table: i64) {
         revoked_access_tokens::Entity::insert(revoked_access_tokens::ActiveModel {
             jti: Set(format!("jti-{i}")),
             expires_at: Set(expires_at),
+            denied_at: Set(expires_at - 600),
         })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+        charter_storage::entity::device_codes::Entity::insert(
+            charter_storage::entity::device_codes::ActiveModel {
+                device_code_hash: Set(format!("device-{i}")),
+                user_code_key: Set(format!("user-code-{i}")),
+                client_id: Set("swept".into()),
+                scope: Set("openid".into()),
+                status: Set("pending".into()),
+                user_sub: Set(None),
+                auth_time: Set(None),
+                amr: Set(None),
+                interval_secs: Set(5),
+                last_polled_at: Set(None),
+                created_at: Set(T0.unix()),
+                expires_at: Set(expires_at),
+                decided_at: Set(None),
+                used_at: Set(None),
+            },
+        )
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+        charter_storage::entity::client_assertion_jtis::Entity::insert(
+            charter_storage::entity::client_assertion_jtis::ActiveModel {
+                client_id: Set("swept".into()),
+                jti: Set(format!("assertion-{i}")),
+                expires_at: Set(expires_at),
+            },
+        )
         .exec_without_returning(db)
         .await
         .unwrap();
@@ -193,8 +226,11 @@ async fn sweeping_deletes_only_what_expired(store: SeaStore) {
             ("leases", 2),
             ("login_throttle", 2),
             ("revoked_access_tokens", 2),
+            ("device_codes", 2),
+            ("client_assertion_jtis", 2),
         ]
     );
+    assert_eq!(device_codes(&store).await, 2);
     // A session's client links go with it.
     assert_eq!(counts(&store).await, [2, 1, 1, 2, 2, 2, 2, 1]);
     let survivor = browser_sessions::Entity::find_by_id("session-3")
@@ -228,4 +264,12 @@ async fn sweeping_respects_the_batch_size(store: SeaStore) {
     }
     assert_eq!(rounds, 3); // 7 left per table: 3 + 3 + 1
     assert_eq!(counts(&store).await, [0; 8]);
+    assert_eq!(device_codes(&store).await, 0);
+}
+
+async fn device_codes(store: &SeaStore) -> u64 {
+    charter_storage::entity::device_codes::Entity::find()
+        .count(store.connection())
+        .await
+        .unwrap()
 }

@@ -75,6 +75,19 @@ pub(super) static EN: Strings = Strings {
     allow: "Allow",
     deny: "Deny",
 
+    device_title: "Connect a device",
+    device_intro: "Enter the code shown on your device.",
+    device_code_label: "Code",
+    continue_button: "Continue",
+    device_code_invalid: "That code is not valid. Check it and try again.",
+    device_confirm_code: "Allow only if your device shows this code:",
+    device_warning: "If you did not start this yourself on a device in front of you, or someone sent you this code, choose Deny.",
+    device_done_title: "Device connected",
+    device_done_text: "You can return to your device: it will continue on its own.",
+    device_denied_text: "The device was not connected to your account.",
+    device_expired_title: "Code expired",
+    device_expired_text: "This code has expired or was already used. Start again on your device.",
+
     scope_openid: "Know who you are when you sign in",
     scope_profile: "See your name and profile (picture, language, time zone)",
     scope_email: "See your email address",
@@ -86,4 +99,6 @@ pub(super) static EN: Strings = Strings {
     logout_title: "Sign out of Charter?",
     logout_text: "You will be signed out of Charter in this browser.",
     cancel: "Cancel",
+    not_signed_in_text: "You were not signed in to Charter in this browser.",
+    still_signed_in_text: "You are still signed in to Charter.",
 };

@@ -74,6 +74,19 @@ pub(super) static FR: Strings = Strings {
     allow: "Autoriser",
     deny: "Refuser",
 
+    device_title: "Connecter un appareil",
+    device_intro: "Saisissez le code affiché sur votre appareil.",
+    device_code_label: "Code",
+    continue_button: "Continuer",
+    device_code_invalid: "Ce code n’est pas valide. Vérifiez-le et réessayez.",
+    device_confirm_code: "N’autorisez que si votre appareil affiche ce code\u{a0}:",
+    device_warning: "Si vous n’avez pas lancé cette demande vous-même sur un appareil devant vous, ou si quelqu’un vous a envoyé ce code, choisissez Refuser.",
+    device_done_title: "Appareil connecté",
+    device_done_text: "Vous pouvez revenir à votre appareil\u{a0}: il continuera tout seul.",
+    device_denied_text: "L’appareil n’a pas été connecté à votre compte.",
+    device_expired_title: "Code expiré",
+    device_expired_text: "Ce code a expiré ou a déjà été utilisé. Recommencez sur votre appareil.",
+
     scope_openid: "Savoir qui vous êtes lorsque vous vous connectez",
     scope_profile: "Voir votre nom et votre profil (photo, langue, fuseau horaire)",
     scope_email: "Voir votre adresse e-mail",
@@ -85,4 +98,6 @@ pub(super) static FR: Strings = Strings {
     logout_title: "Se déconnecter de Charter\u{a0}?",
     logout_text: "Vous serez déconnecté de Charter dans ce navigateur.",
     cancel: "Annuler",
+    not_signed_in_text: "Vous n’étiez pas connecté à Charter dans ce navigateur.",
+    still_signed_in_text: "Vous êtes toujours connecté à Charter.",
 };

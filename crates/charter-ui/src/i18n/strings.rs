@@ -90,6 +90,23 @@ pub struct Strings {
     pub allow: &'static str,
     pub deny: &'static str,
 
+    // Device pages (RFC 8628): entering the code shown on a device, confirming it, the outcome.
+    pub device_title: &'static str,
+    pub device_intro: &'static str,
+    /// The label of the code field ("Code"; browser tests rely on it).
+    pub device_code_label: &'static str,
+    /// The button that submits the code ("Continue"; browser tests rely on it).
+    pub continue_button: &'static str,
+    pub device_code_invalid: &'static str,
+    /// Followed by the code the device should show.
+    pub device_confirm_code: &'static str,
+    pub device_warning: &'static str,
+    pub device_done_title: &'static str,
+    pub device_done_text: &'static str,
+    pub device_denied_text: &'static str,
+    pub device_expired_title: &'static str,
+    pub device_expired_text: &'static str,
+
     // Scope descriptions (see [`crate::describe_scope`]).
     pub scope_openid: &'static str,
     pub scope_profile: &'static str,
@@ -104,4 +121,8 @@ pub struct Strings {
     pub logout_title: &'static str,
     pub logout_text: &'static str,
     pub cancel: &'static str,
+    /// After a logout request when this browser had no session.
+    pub not_signed_in_text: &'static str,
+    /// After "Cancel" on the sign-out confirmation.
+    pub still_signed_in_text: &'static str,
 }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod consent;
+pub mod device;
 pub mod form_post;
 pub mod login;
 pub mod logout;

@@ -190,6 +190,21 @@ fn id_token_shape() {
     );
     let back: IdTokenClaims = serde_json::from_value(value).unwrap();
     assert_eq!(back, full);
+    // Requested user claims sit beside the protocol claims, which they never replace.
+    let mut user_claims = serde_json::Map::new();
+    user_claims.insert("email".into(), json!("alice@example.com"));
+    user_claims.insert("sub".into(), json!("someone-else"));
+    let with_email = id_token().with_user_claims(user_claims);
+    let value = serde_json::to_value(&with_email).unwrap();
+    assert_eq!(
+        value,
+        json!({"iss": ISS, "sub": SUB, "aud": "client-a", "exp": 1_600, "iat": 1_000, "auth_time": 900,
+               "email": "alice@example.com"})
+    );
+    assert_eq!(
+        serde_json::from_value::<IdTokenClaims>(value).unwrap(),
+        with_email
+    );
     // Unknown algorithms leave at_hash out instead of guessing.
     assert_eq!(id_token().with_access_token("t", "none").at_hash, None);
 }

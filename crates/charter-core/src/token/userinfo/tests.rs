@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::claims_request::ClaimsRequest;
 use crate::clock::Timestamp;
 use crate::ids::{Subject, Username};
 use crate::user::{Address, Profile};
@@ -127,7 +128,111 @@ fn claims_by_scope() {
         ),
     ];
     for (name, profile, scope, want) in cases {
-        let got = userinfo_claims(&user((*profile).clone()), &ScopeSet::parse(scope).unwrap());
+        let got = userinfo_claims(
+            &user((*profile).clone()),
+            &ScopeSet::parse(scope).unwrap(),
+            None,
+        );
         assert_eq!(Value::Object(got), *want, "{name}");
     }
+}
+
+#[test]
+fn individually_requested_claims() {
+    let claims = |raw: &str| ClaimsRequest::parse(raw).unwrap();
+    let minimal = Profile::default();
+    // (what, profile, scope, claims parameter, userinfo beyond sub, ID token additions)
+    let cases: &[(&str, &Profile, &str, &str, Value, Value)] = &[
+        (
+            "nothing requested",
+            &full(),
+            "openid",
+            "{}",
+            json!({}),
+            json!({}),
+        ),
+        (
+            "userinfo email without its scope: only what was named",
+            &full(),
+            "openid",
+            r#"{"userinfo":{"email":null}}"#,
+            json!({"email": "alice@example.com"}),
+            json!({}),
+        ),
+        (
+            "ID token email and name, essential or not",
+            &full(),
+            "openid",
+            r#"{"id_token":{"email":{"essential":true},"name":null}}"#,
+            json!({}),
+            json!({"email": "alice@example.com", "name": "Alice Liddell"}),
+        ),
+        (
+            "scope and claims together, nothing twice",
+            &full(),
+            "openid email",
+            r#"{"userinfo":{"email":{"essential":true},"phone_number_verified":null}}"#,
+            json!({"email": "alice@example.com", "email_verified": true, "phone_number_verified": false}),
+            json!({}),
+        ),
+        (
+            "claims the user does not have are left out, essential or not",
+            &minimal,
+            "openid",
+            r#"{"userinfo":{"email":{"essential":true},"email_verified":null},"id_token":{"name":{"essential":true},"address":null}}"#,
+            json!({}),
+            json!({}),
+        ),
+        (
+            "protocol claims are not user claims",
+            &full(),
+            "openid",
+            r#"{"id_token":{"sub":{"value":"x"},"auth_time":{"essential":true},"acr":null}}"#,
+            json!({}),
+            json!({}),
+        ),
+        (
+            "a value does not change what is asserted",
+            &full(),
+            "openid",
+            r#"{"id_token":{"email":{"value":"mallory@example.com"}}}"#,
+            json!({}),
+            json!({"email": "alice@example.com"}),
+        ),
+        (
+            "always-present profile claims",
+            &minimal,
+            "openid",
+            r#"{"id_token":{"preferred_username":null,"updated_at":null}}"#,
+            json!({}),
+            json!({"preferred_username": "Alice", "updated_at": 1_700_000_000}),
+        ),
+    ];
+    for (what, profile, scope, raw, userinfo_extra, id_token) in cases {
+        let u = user((*profile).clone());
+        let c = claims(raw);
+        let mut want = Map::new();
+        want.insert("sub".into(), SUB.into());
+        want.extend(userinfo_extra.as_object().unwrap().clone());
+        let got = userinfo_claims(&u, &ScopeSet::parse(scope).unwrap(), Some(&c));
+        assert_eq!(Value::Object(got), Value::Object(want), "{what}: userinfo");
+        assert_eq!(
+            Value::Object(requested_id_token_claims(&u, Some(&c))),
+            *id_token,
+            "{what}: ID token"
+        );
+    }
+}
+
+#[test]
+fn every_scope_claim_is_a_known_claim_with_one_scope() {
+    for (scope, claims) in SCOPE_CLAIMS {
+        assert!(crate::discovery::SCOPES.contains(scope));
+        for claim in *claims {
+            assert!(crate::discovery::CLAIMS.contains(claim), "{claim}");
+            assert_eq!(scope_of_claim(claim), Some(*scope));
+        }
+    }
+    assert_eq!(scope_of_claim("sub"), None);
+    assert_eq!(scope_of_claim("acr"), None);
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod consent;
+mod device;
 mod login;
 mod other;
 
