@@ -27,6 +27,7 @@ mod registration;
 mod registration_manage;
 mod registration_rp;
 mod relying_party;
+mod rp_library;
 mod session_security;
 mod sweeper;
 mod well_known;

@@ -5,7 +5,7 @@
 use charter_core::Clock;
 use charter_core::clock::SystemClock;
 use charter_core::random::SystemTokenGenerator;
-use charter_testkit::{Backend, TestApp, backend_tests, spawn_app_with};
+use charter_testkit::{Backend, backend_tests, spawn_app_with};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreClientRegistrationRequest, CoreGrantType,
     CoreProviderMetadata,
@@ -16,40 +16,7 @@ use openidconnect::{
 };
 use reqwest::Client;
 
-const PW: &str = "correct horse battery staple";
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
-/// The library's HTTP, carried by reqwest.
-async fn send(
-    client: Client,
-    request: openidconnect::HttpRequest,
-) -> Result<openidconnect::HttpResponse, reqwest::Error> {
-    let (parts, body) = request.into_parts();
-    let mut builder = client
-        .request(parts.method, parts.uri.to_string())
-        .body(body);
-    for (name, value) in &parts.headers {
-        builder = builder.header(name, value);
-    }
-    let res = builder.send().await?;
-    let mut out = http::Response::builder().status(res.status());
-    for (name, value) in res.headers() {
-        out = out.header(name, value);
-    }
-    let body = res.bytes().await?.to_vec();
-    Ok(out.body(body).unwrap())
-}
-
-async fn browse(app: &TestApp, start: &str) -> String {
-    let b = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = b.get(start).send().await.unwrap();
-    let res = app.walk(&b, res, "alice", PW, "allow").await;
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
+use crate::rp_library::{PW, REDIRECT, browse, send};
 
 async fn the_openidconnect_crate_registers_and_signs_in(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |env| {

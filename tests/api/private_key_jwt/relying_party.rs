@@ -14,40 +14,10 @@ use openidconnect::{
 use reqwest::Client;
 
 use super::support::{ClientKey, JWT_BEARER, claims, jwks};
-
-const PW: &str = "correct horse battery staple";
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
-/// The RP library's HTTP, carried by reqwest.
-async fn send(
-    client: Client,
-    request: openidconnect::HttpRequest,
-) -> Result<openidconnect::HttpResponse, reqwest::Error> {
-    let (parts, body) = request.into_parts();
-    let mut builder = client
-        .request(parts.method, parts.uri.to_string())
-        .body(body);
-    for (name, value) in &parts.headers {
-        builder = builder.header(name, value);
-    }
-    let res = builder.send().await?;
-    let mut out = http::Response::builder().status(res.status());
-    for (name, value) in res.headers() {
-        out = out.header(name, value);
-    }
-    let body = res.bytes().await?.to_vec();
-    Ok(out.body(body).unwrap())
-}
+use crate::rp_library::{PW, REDIRECT, send};
 
 async fn browse(app: &TestApp, start: &str) -> url::Url {
-    let b = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = b.get(start).send().await.unwrap();
-    let res = app.walk(&b, res, "alice", PW, "allow").await;
-    url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap()
+    url::Url::parse(&crate::rp_library::browse(app, start).await).unwrap()
 }
 
 async fn openidconnect_exchanges_the_code_with_a_private_key(backend: Backend) {
