@@ -13,6 +13,7 @@
 mod floor;
 mod load;
 mod process;
+mod provision;
 mod report;
 mod scenarios;
 mod suite;
