@@ -51,6 +51,11 @@ pub(crate) async fn err(res: Response) -> (u16, String) {
 }
 
 async fn client_credentials_token(app: &TestApp, scope: &str) -> String {
+    client_credentials(app, scope).await.1
+}
+
+/// A new client with `scope` and an access token it got for itself (client credentials): `(client_id, token)`.
+pub(crate) async fn client_credentials(app: &TestApp, scope: &str) -> (String, String) {
     let c = app
         .register_client(ClientRequest {
             client_name: Some("Automation".into()),
@@ -69,7 +74,10 @@ async fn client_credentials_token(app: &TestApp, scope: &str) -> String {
         .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    (
+        c.record.client.id.to_string(),
+        body["access_token"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn the_admin_api_requires_an_admin_credential(backend: Backend) {

@@ -479,6 +479,39 @@ pub trait AuditStore: Send + Sync {
     async fn delete_audit_before(&self, cutoff: Timestamp, batch: u64) -> Result<u64, StoreError>;
 }
 
+/// Changing a user's profile (the OpenID Connect standard claims), apart from creating them: the admin API's
+/// and the CLI's profile edits ([`crate::accounts::update_profile`]).
+#[async_trait]
+pub trait UserProfileStore: Send + Sync {
+    /// Replaces the user's profile whole and sets `updated_at`; returns false when there is no such user.
+    async fn update_user_profile(
+        &self,
+        sub: &Subject,
+        profile: &Profile,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// How the database connection pool is doing, for `/metrics` (read at scrape time). Synchronous: it reads the
+/// pool's own counters and never waits for a connection, so a saturated pool can still be reported.
+pub trait PoolStats: Send + Sync {
+    /// `None` when the store has no pool (an in-memory fake).
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        None
+    }
+}
+
+/// A snapshot of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Connections open, in use or idle.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool will open (`database.max_connections`).
+    pub max: u32,
+}
+
 /// Everything a running Charter needs from its database.
 pub trait Store:
     UserStore
@@ -497,6 +530,8 @@ pub trait Store:
     + AssertionReplayStore
     + RevocationFeed
     + AuditStore
+    + UserProfileStore
+    + PoolStats
     + Health
     + Leases
     + Housekeeping
@@ -521,6 +556,8 @@ impl<T> Store for T where
         + AssertionReplayStore
         + RevocationFeed
         + AuditStore
+        + UserProfileStore
+        + PoolStats
         + Health
         + Leases
         + Housekeeping

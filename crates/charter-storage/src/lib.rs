@@ -55,6 +55,7 @@ mod refresh;
 mod registration;
 mod sessions;
 mod throttle;
+mod user_profiles;
 mod users;
 
 pub mod entity;

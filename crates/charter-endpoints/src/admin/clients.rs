@@ -40,15 +40,14 @@ fn invalid(e: &charter_registry::RegistrationError) -> AdminError {
     AdminError::Invalid(e.as_str(), e.description().to_owned())
 }
 
-/// An audit event about client `id`, by the admin API.
+/// An audit event about client `id`, by `admin`.
 fn admin_event(
+    admin: &Admin,
     state: &AppState,
     kind: charter_core::audit::AuditKind,
     id: &ClientId,
 ) -> charter_core::audit::AuditEvent {
-    crate::audit::event(state, kind)
-        .actor(charter_core::audit::actor::ADMIN)
-        .client(id.as_str())
+    admin.event(state, kind).client(id.as_str())
 }
 
 fn view(status: StatusCode, record: &ClientRecord, secret: Option<&str>) -> HttpResponse {
@@ -56,7 +55,7 @@ fn view(status: StatusCode, record: &ClientRecord, secret: Option<&str>) -> Http
 }
 
 /// List clients, ordered by client_id.
-#[utoipa::path(get, path = "/admin/v1/clients", tag = "clients", params(PageQuery),
+#[utoipa::path(get, operation_id = "clients_list", path = "/admin/v1/clients", tag = "clients", params(PageQuery),
     responses((status = 200, description = "A page of clients: {items, next_after}", body = serde_json::Value)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -75,14 +74,14 @@ pub async fn list(
 }
 
 /// Register a client (RFC 7591 metadata and Charter's operator settings). Its secret is shown once.
-#[utoipa::path(post, path = "/admin/v1/clients", tag = "clients",
+#[utoipa::path(post, operation_id = "clients_create", path = "/admin/v1/clients", tag = "clients",
     request_body(content = serde_json::Value, description = "Client metadata (RFC 7591 names)"),
     responses((status = 201, description = "The client, with its secret", body = serde_json::Value),
         (status = 400, description = "invalid_redirect_uri or invalid_client_metadata", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AdminError> {
@@ -102,6 +101,7 @@ pub async fn create(
     })?;
     state.cors.invalidate();
     let event = admin_event(
+        &admin,
         &state,
         charter_core::audit::AuditKind::ClientCreated,
         &registered.record.client.id,
@@ -124,7 +124,7 @@ async fn find(state: &AppState, raw: &str) -> Result<ClientRecord, AdminError> {
 }
 
 /// Read a client.
-#[utoipa::path(get, path = "/admin/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(get, operation_id = "clients_show", path = "/admin/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
     responses((status = 200, description = "The client", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
@@ -140,6 +140,7 @@ pub async fn show(
 
 async fn apply(
     http: &actix_web::HttpRequest,
+    admin: &Admin,
     state: &AppState,
     id: &ClientId,
     req: ClientRequest,
@@ -157,7 +158,12 @@ async fn apply(
     state.clients.invalidate(id);
     state.cors.invalidate();
     if result.is_ok() {
-        let event = admin_event(state, charter_core::audit::AuditKind::ClientUpdated, id);
+        let event = admin_event(
+            admin,
+            state,
+            charter_core::audit::AuditKind::ClientUpdated,
+            id,
+        );
         crate::audit::record(state, http, event).await;
     }
     match result {
@@ -173,7 +179,7 @@ async fn apply(
 }
 
 /// Replace a client's metadata and settings (fields left out take their defaults).
-#[utoipa::path(put, path = "/admin/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(put, operation_id = "clients_replace", path = "/admin/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
     request_body(content = serde_json::Value, description = "Client metadata (RFC 7591 names)"),
     responses((status = 200, description = "The client", body = serde_json::Value),
@@ -182,18 +188,18 @@ async fn apply(
     security(("bearer" = [])))]
 pub async fn replace(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AdminError> {
     let id = parse_id(&path)?;
     let req = request(json_object(&body)?)?;
-    apply(&http, &state, &id, req).await
+    apply(&http, &admin, &state, &id, req).await
 }
 
 /// Change some fields of a client (`null` resets a field to its default).
-#[utoipa::path(patch, path = "/admin/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(patch, operation_id = "clients_patch", path = "/admin/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
     request_body(content = serde_json::Value, description = "The fields to change"),
     responses((status = 200, description = "The client", body = serde_json::Value),
@@ -202,7 +208,7 @@ pub async fn replace(
     security(("bearer" = [])))]
 pub async fn patch(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
@@ -224,24 +230,29 @@ pub async fn patch(
             merged.insert(k, v);
         }
     }
-    apply(&http, &state, &current.client.id, request(merged)?).await
+    apply(&http, &admin, &state, &current.client.id, request(merged)?).await
 }
 
 /// Delete a client and everything issued to it.
-#[utoipa::path(delete, path = "/admin/v1/clients/{client_id}", tag = "clients",
+#[utoipa::path(delete, operation_id = "clients_remove", path = "/admin/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn remove(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
     let id = parse_id(&path)?;
     if delete_client(state.clients.as_ref(), &id).await? {
-        let event = admin_event(&state, charter_core::audit::AuditKind::ClientDeleted, &id);
+        let event = admin_event(
+            &admin,
+            &state,
+            charter_core::audit::AuditKind::ClientDeleted,
+            &id,
+        );
         crate::audit::record(&state, &http, event).await;
         state.cors.invalidate();
         Ok(super::no_content())
@@ -259,7 +270,7 @@ pub struct RotateRequest {
 }
 
 /// Issue a new client secret (shown once).
-#[utoipa::path(post, path = "/admin/v1/clients/{client_id}/secret", tag = "clients",
+#[utoipa::path(post, operation_id = "clients_rotate", path = "/admin/v1/clients/{client_id}/secret", tag = "clients",
     params(("client_id" = String, Path)),
     request_body(content = RotateRequest, description = "Optional"),
     responses((status = 200, description = "The client, with its new secret", body = serde_json::Value),
@@ -268,7 +279,7 @@ pub struct RotateRequest {
     security(("bearer" = [])))]
 pub async fn rotate(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
@@ -299,6 +310,7 @@ pub async fn rotate(
         RotateError::Store(e) => e.into(),
     })?;
     let event = admin_event(
+        &admin,
         &state,
         charter_core::audit::AuditKind::ClientSecretRotated,
         &id,

@@ -16,9 +16,17 @@
 //!   (method, path) in [`ROUTES`], which a test compares with the OpenAPI document ([`openapi`], served at
 //!   `/admin/v1/openapi.json`).
 //!
+//! - **Audit**: every change is an audit event whose actor is who authenticated ([`Admin::actor`]): `admin`
+//!   for the admin token, `client:<client_id>` for a client's `charter:admin` token. A change with its own
+//!   kind (`client_created`, `user_disabled`, `password_changed`, ...) is recorded as that; every other one as
+//!   `admin_action` with `detail.action` naming it (`user.create`, `user.update`, `user.enable`,
+//!   `session.end`). Refused requests write nothing. The trail is read at `GET /admin/v1/audit` ([`audit`]).
+//!
 //! Changes to clients go through `charter_registry::service`, the same functions the CLI and dynamic
 //! registration use; changes to users through `charter_core::accounts` and the stores.
 
+pub mod accounts;
+pub mod audit;
 pub mod clients;
 pub mod openapi;
 pub mod users;
@@ -31,6 +39,8 @@ use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use charter_core::StoreError;
+use charter_core::audit::{AuditEvent, AuditKind};
+use charter_core::ids::ClientId;
 use charter_core::registration::token_matches;
 use charter_core::store::Page;
 use serde::{Deserialize, Serialize};
@@ -147,9 +157,35 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
 }
 
-/// Extractor: the request is authenticated as an admin (see the module docs).
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
+/// Extractor: the request is authenticated as an admin (see the module docs), and by which credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    /// The configured admin token.
+    Token,
+    /// A client's own access token with the `charter:admin` scope.
+    Client(ClientId),
+}
+
+impl Admin {
+    /// Who did it, for the audit trail: `admin`, or `client:<client_id>`.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Token => charter_core::audit::actor::ADMIN.to_owned(),
+            Self::Client(id) => charter_core::audit::actor::admin_client(id.as_str()),
+        }
+    }
+
+    /// A new event of `kind`, by this caller.
+    pub fn event(&self, state: &AppState, kind: AuditKind) -> AuditEvent {
+        crate::audit::event(state, kind).actor(self.actor())
+    }
+
+    /// An `admin_action` event naming `action` (`user.create`, ...), for changes without a kind of their own.
+    pub fn action(&self, state: &AppState, action: &str) -> AuditEvent {
+        self.event(state, AuditKind::AdminAction)
+            .detail("action", action)
+    }
+}
 
 impl FromRequest for Admin {
     type Error = AdminError;
@@ -178,7 +214,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Admin, AdminError
     if let Some(hash) = &state.admin_token_hash
         && token_matches(token, hash)
     {
-        return Ok(Admin);
+        return Ok(Admin::Token);
     }
     // Not the admin token: it may be one of Charter's access tokens (a JWT has two dots; anything else is
     // not worth a signature check).
@@ -199,7 +235,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Admin, AdminError
     {
         return Err(AdminError::Forbidden);
     }
-    Ok(Admin)
+    Ok(Admin::Client(live.claims.client_id))
 }
 
 /// `?limit=&after=` of list requests.
@@ -299,4 +335,7 @@ routes! {
     delete "/users/{sub}/sessions/{sid}" => users::end_session,
     get "/users/{sub}/consents" => users::consents,
     delete "/users/{sub}/consents/{client_id}" => users::revoke_consent,
+    patch "/users/{sub}" => accounts::update_profile,
+    post "/users/{sub}/password" => accounts::set_password,
+    get "/audit" => audit::list,
 }

@@ -7,13 +7,13 @@ use actix_web::http::header;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{clients, users};
+use super::{accounts, audit, clients, users};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
         title = "Charter admin API",
-        description = "Clients, users, sessions and consents of a Charter authorization server. \
+        description = "Clients, users, sessions, consents and the audit trail of a Charter authorization server. \
                        Authenticate with `Authorization: Bearer <admin_token>` or an access token with the \
                        `charter:admin` scope. Errors are `{\"error\": \"<stable code>\", \"message\": \"...\"}`."
     ),
@@ -36,8 +36,16 @@ use super::{clients, users};
         users::end_session,
         users::consents,
         users::revoke_consent,
+        accounts::update_profile,
+        accounts::set_password,
+        audit::list,
     ),
-    components(schemas(super::ErrorBody, clients::RotateRequest, users::CreateUser)),
+    components(schemas(
+        super::ErrorBody,
+        clients::RotateRequest,
+        users::CreateUser,
+        accounts::SetPassword
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;
@@ -55,7 +63,7 @@ impl Modify for BearerAuth {
 }
 
 /// The OpenAPI document (this endpoint included).
-#[utoipa::path(get, path = "/admin/v1/openapi.json", tag = "meta",
+#[utoipa::path(get, operation_id = "openapi_document", path = "/admin/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document", body = serde_json::Value)))]
 pub async fn document() -> HttpResponse {
     match AdminApi::openapi().to_json() {

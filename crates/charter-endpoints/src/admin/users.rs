@@ -1,15 +1,17 @@
 //! `/admin/v1/users`: create, read, list, disable and enable users; list and end a user's sessions; list and
-//! revoke a user's consents.
+//! revoke a user's consents. Profile and password changes are in [`super::accounts`].
 //!
 //! Accounts are created by `charter_core::accounts` (the CLI's rules: username syntax, email shape, password
 //! policy, Argon2id). Users are disabled, not deleted (the store keeps the account so its `sub` is never
-//! reused); disabling ends every session of the user, through the same step as sign-out (back-channel logout
-//! messages to the relying parties that received ID tokens in them). Revoking a consent also revokes every
-//! grant of the user to that client, so its codes and tokens stop working at once, as on the account page.
+//! reused); disabling ends every session of the user, through the same step as sign-out
+//! ([`crate::logout::end_sessions`]: back-channel logout messages to the relying parties that received ID tokens
+//! in them). Revoking a consent also revokes every grant of the user to that client, so its codes and tokens
+//! stop working at once, as on the account page.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use charter_core::accounts::{AccountError, NewAccount, create_account};
+use charter_core::accounts::{NewAccount, create_account};
+use charter_core::audit::AuditKind;
 use charter_core::clock::Timestamp;
 use charter_core::ids::{ClientId, Subject};
 use charter_core::logout::outbox::EndSessions;
@@ -20,11 +22,11 @@ use serde::{Deserialize, Serialize};
 use super::{Admin, AdminError, PageQuery, Paged, json, json_object, no_content};
 use crate::state::AppState;
 
-fn parse_sub(raw: &str) -> Result<Subject, AdminError> {
+pub(super) fn parse_sub(raw: &str) -> Result<Subject, AdminError> {
     Subject::parse(raw).map_err(|_| AdminError::NotFound("user"))
 }
 
-async fn find(state: &AppState, raw: &str) -> Result<User, AdminError> {
+pub(super) async fn find(state: &AppState, raw: &str) -> Result<User, AdminError> {
     let sub = parse_sub(raw)?;
     state
         .store
@@ -34,7 +36,7 @@ async fn find(state: &AppState, raw: &str) -> Result<User, AdminError> {
 }
 
 /// List users, ordered by `sub`.
-#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
+#[utoipa::path(get, operation_id = "users_list", path = "/admin/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, description = "A page of users: {items, next_after}", body = serde_json::Value)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -62,13 +64,14 @@ pub struct CreateUser {
 }
 
 /// Create a user.
-#[utoipa::path(post, path = "/admin/v1/users", tag = "users", request_body = CreateUser,
+#[utoipa::path(post, operation_id = "users_create", path = "/admin/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, description = "The user", body = serde_json::Value),
         (status = 400, description = "invalid_request, invalid_username, invalid_email or weak_password", body = super::ErrorBody),
         (status = 409, description = "conflict: the username is taken", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
-    _: Admin,
+    http: actix_web::HttpRequest,
+    admin: Admin,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AdminError> {
@@ -86,23 +89,18 @@ pub async fn create(
         },
     )
     .await
-    .map_err(|e| match e {
-        AccountError::InvalidUsername(e) => AdminError::Invalid("invalid_username", e.to_string()),
-        AccountError::InvalidEmail => {
-            AdminError::Invalid("invalid_email", "invalid email address".to_owned())
-        }
-        AccountError::Password(e) => AdminError::Invalid("weak_password", e.to_string()),
-        AccountError::UsernameTaken => AdminError::Conflict("the username is taken".to_owned()),
-        AccountError::NoSuchUser => AdminError::NotFound("user"),
-        AccountError::Hash(e) => AdminError::Api(crate::error::ApiError::Internal(e.to_string())),
-        AccountError::Store(e) => e.into(),
-    })?;
+    .map_err(super::accounts::account_error)?;
+    let event = admin
+        .action(&state, "user.create")
+        .user(user.sub.as_str())
+        .detail("username", user.username.as_str());
+    crate::audit::record(&state, &http, event).await;
     tracing::info!(sub = %user.sub, "user created through the admin API");
     Ok(json(StatusCode::CREATED, &user))
 }
 
 /// Read a user.
-#[utoipa::path(get, path = "/admin/v1/users/{sub}", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(get, operation_id = "users_show", path = "/admin/v1/users/{sub}", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "The user", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
@@ -130,45 +128,46 @@ async fn set_disabled(
             user: &sub,
             keep: None,
         };
-        state
-            .store
-            .end_sessions(which, now, state.rng.as_ref())
-            .await?;
+        crate::logout::end_sessions(state, which).await?;
     }
     tracing::info!(%sub, disabled, "user changed through the admin API");
     Ok(json(StatusCode::OK, &find(state, raw).await?))
 }
 
 /// Disable a user: they cannot sign in, their tokens stop working, their sessions end.
-#[utoipa::path(post, path = "/admin/v1/users/{sub}/disable", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(post, operation_id = "users_disable", path = "/admin/v1/users/{sub}/disable", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "The user", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn disable(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
     let res = set_disabled(&state, &path, true).await?;
-    let event = crate::audit::event(&state, charter_core::audit::AuditKind::UserDisabled)
-        .actor(charter_core::audit::actor::ADMIN)
+    let event = admin
+        .event(&state, AuditKind::UserDisabled)
         .user(path.as_str());
     crate::audit::record(&state, &http, event).await;
     Ok(res)
 }
 
 /// Enable a disabled user again.
-#[utoipa::path(post, path = "/admin/v1/users/{sub}/enable", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(post, operation_id = "users_enable", path = "/admin/v1/users/{sub}/enable", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "The user", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn enable(
-    _: Admin,
+    http: actix_web::HttpRequest,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
-    set_disabled(&state, &path, false).await
+    let res = set_disabled(&state, &path, false).await?;
+    let event = admin.action(&state, "user.enable").user(path.as_str());
+    crate::audit::record(&state, &http, event).await;
+    Ok(res)
 }
 
 /// A session as operators see it: never its cookie or the cookie's digest.
@@ -185,7 +184,7 @@ struct SessionView<'a> {
 }
 
 /// A user's browser sessions, newest first.
-#[utoipa::path(get, path = "/admin/v1/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(get, operation_id = "users_sessions", path = "/admin/v1/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "{items: [{sid, auth_time, amr, ip, user_agent, ...}]}", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
@@ -213,13 +212,13 @@ pub async fn sessions(
 }
 
 /// End every session of a user.
-#[utoipa::path(delete, path = "/admin/v1/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(delete, operation_id = "users_end_all_sessions", path = "/admin/v1/users/{sub}/sessions", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "{ended: <sessions ended>}", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn end_all_sessions(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
@@ -228,12 +227,9 @@ pub async fn end_all_sessions(
         user: &user.sub,
         keep: None,
     };
-    let ended = state
-        .store
-        .end_sessions(which, state.clock.now(), state.rng.as_ref())
-        .await?;
-    let event = crate::audit::event(&state, charter_core::audit::AuditKind::SessionsEnded)
-        .actor(charter_core::audit::actor::ADMIN)
+    let ended = crate::logout::end_sessions(&state, which).await?;
+    let event = admin
+        .event(&state, AuditKind::SessionsEnded)
         .user(user.sub.as_str())
         .detail("sessions", ended.sessions)
         .detail("via", "admin_api");
@@ -245,13 +241,14 @@ pub async fn end_all_sessions(
 }
 
 /// End one session of a user, by its `sid`.
-#[utoipa::path(delete, path = "/admin/v1/users/{sub}/sessions/{sid}", tag = "users",
+#[utoipa::path(delete, operation_id = "users_end_session", path = "/admin/v1/users/{sub}/sessions/{sid}", tag = "users",
     params(("sub" = String, Path), ("sid" = String, Path)),
     responses((status = 204, description = "Ended"),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn end_session(
-    _: Admin,
+    http: actix_web::HttpRequest,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AdminError> {
@@ -261,18 +258,20 @@ pub async fn end_session(
         user: &sub,
         sid: &sid,
     };
-    let ended = state
-        .store
-        .end_sessions(which, state.clock.now(), state.rng.as_ref())
-        .await?;
+    let ended = crate::logout::end_sessions(&state, which).await?;
     if ended.sessions == 0 {
         return Err(AdminError::NotFound("session"));
     }
+    let event = admin
+        .action(&state, "session.end")
+        .user(sub.as_str())
+        .detail("sid", sid.as_str());
+    crate::audit::record(&state, &http, event).await;
     Ok(no_content())
 }
 
 /// The consents a user has given, by client.
-#[utoipa::path(get, path = "/admin/v1/users/{sub}/consents", tag = "users", params(("sub" = String, Path)),
+#[utoipa::path(get, operation_id = "users_consents", path = "/admin/v1/users/{sub}/consents", tag = "users", params(("sub" = String, Path)),
     responses((status = 200, description = "{items: [{client_id, scope, created_at, updated_at}]}", body = serde_json::Value),
         (status = 404, description = "not_found", body = super::ErrorBody)),
     security(("bearer" = [])))]
@@ -298,14 +297,14 @@ pub async fn consents(
 }
 
 /// Revoke a user's consent to a client, and every grant (codes, tokens) the user gave it.
-#[utoipa::path(delete, path = "/admin/v1/users/{sub}/consents/{client_id}", tag = "users",
+#[utoipa::path(delete, operation_id = "users_revoke_consent", path = "/admin/v1/users/{sub}/consents/{client_id}", tag = "users",
     params(("sub" = String, Path), ("client_id" = String, Path)),
     responses((status = 204, description = "Revoked"),
         (status = 404, description = "not_found: no consent and no active grant", body = super::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke_consent(
     http: actix_web::HttpRequest,
-    _: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AdminError> {
@@ -320,8 +319,8 @@ pub async fn revoke_consent(
         return Err(AdminError::NotFound("consent"));
     }
     tracing::info!(%sub, client_id = %client, revoked, "consent revoked through the admin API");
-    let event = crate::audit::event(&state, charter_core::audit::AuditKind::ConsentRevoked)
-        .actor(charter_core::audit::actor::ADMIN)
+    let event = admin
+        .event(&state, AuditKind::ConsentRevoked)
         .user(sub.as_str())
         .client(client.as_str())
         .detail("grants_revoked", revoked);

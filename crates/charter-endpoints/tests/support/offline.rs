@@ -305,6 +305,18 @@ impl AuditStore for OfflineStore {
 }
 
 #[async_trait]
+impl UserProfileStore for OfflineStore {
+    async fn update_user_profile(
+        &self,
+        _: &Subject,
+        _: &charter_core::user::Profile,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.fail()
+    }
+}
+
+#[async_trait]
 impl RevocationFeed for OfflineStore {
     async fn revocations_since(&self, _: Timestamp) -> Result<Revocations, StoreError> {
         if self.empty_feed.load(Ordering::SeqCst) {
@@ -410,6 +422,9 @@ impl Housekeeping for OfflineStore {
         self.fail()
     }
 }
+
+/// No pool: `/metrics` leaves the pool gauges out.
+impl PoolStats for OfflineStore {}
 
 #[async_trait]
 impl OutboxStore for OfflineStore {

@@ -1,9 +1,8 @@
 //! `charter audit list`: the audit trail, newest first, filtered by time, user, client and kind.
 
-use std::time::{Duration, UNIX_EPOCH};
-
-use charter_core::Timestamp;
-use charter_core::audit::{AuditEvent, AuditKind, AuditQuery, AuditRecord};
+use charter_core::audit::{
+    AuditEvent, AuditFilter, AuditFilterError, AuditKind, AuditRecord, rfc3339,
+};
 use charter_core::store::AuditStore;
 use clap::Subcommand;
 
@@ -45,76 +44,41 @@ pub(crate) async fn run(ctx: &Context, cmd: AuditCommand) -> Result<(), Failure>
             kind,
             limit,
         } => {
-            let now = ctx.now();
-            let kind = kind
-                .map(|k| {
-                    AuditKind::parse(&k).ok_or_else(|| {
-                        let known: Vec<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
-                        Failure::config(format!("--kind {k:?} is not one of: {}", known.join(", ")))
-                    })
-                })
-                .transpose()?;
-            if !(1..=1000).contains(&limit) {
-                return Err(Failure::config("--limit must be between 1 and 1000"));
-            }
-            let query = AuditQuery {
-                since: since.map(|t| parse_time("--since", &t, now)).transpose()?,
-                until: until.map(|t| parse_time("--until", &t, now)).transpose()?,
-                user,
-                client_id: client,
-                kind,
+            // The admin API's `GET /admin/v1/audit` parses its parameters with the same `AuditFilter`.
+            let query = AuditFilter {
+                since: since.as_deref(),
+                until: until.as_deref(),
+                user: user.as_deref(),
+                client_id: client.as_deref(),
+                kind: kind.as_deref(),
                 before: None,
                 limit,
-            };
+            }
+            .query(ctx.now())
+            .map_err(|e| Failure::config(flag_error(&e)))?;
             let records = ctx
                 .store
                 .list_audit(&query)
                 .await
                 .map_err(Failure::runtime)?;
-            let json: Vec<serde_json::Value> = records.iter().map(to_json).collect();
+            let json: Vec<serde_json::Value> = records.iter().map(AuditRecord::to_json).collect();
             output::print(ctx.json, &json, |_| human(&records))
         }
     }
 }
 
-/// RFC 3339, or a duration before `now`.
-fn parse_time(flag: &str, value: &str, now: Timestamp) -> Result<Timestamp, Failure> {
-    if let Ok(t) = humantime::parse_rfc3339_weak(value) {
-        let secs = t
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| Failure::config(format!("{flag} {value:?} is before 1970")))?
-            .as_secs();
-        return Ok(Timestamp::from_unix(
-            i64::try_from(secs).unwrap_or(i64::MAX),
-        ));
+/// A filter error in the flags' words (`--since ...`).
+fn flag_error(e: &AuditFilterError) -> String {
+    match e {
+        AuditFilterError::Time { which, value } => format!(
+            "--{which} {value:?} is neither a time like 2026-11-27T08:00:00Z nor a duration like 24h"
+        ),
+        AuditFilterError::Kind(k) => {
+            let known: Vec<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("--kind {k:?} is not one of: {}", known.join(", "))
+        }
+        AuditFilterError::Limit => "--limit must be between 1 and 1000".to_owned(),
     }
-    humantime::parse_duration(value)
-        .map(|ago: Duration| now.minus(ago))
-        .map_err(|_| {
-            Failure::config(format!(
-                "{flag} {value:?} is neither a time like 2026-11-27T08:00:00Z nor a duration like 24h"
-            ))
-        })
-}
-
-fn rfc3339(t: Timestamp) -> String {
-    let secs = u64::try_from(t.unix()).unwrap_or(0);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
-}
-
-fn to_json(r: &AuditRecord) -> serde_json::Value {
-    let e = &r.event;
-    serde_json::json!({
-        "id": r.id,
-        "time": rfc3339(e.at),
-        "kind": e.kind.as_str(),
-        "actor": e.actor,
-        "user": e.user,
-        "client_id": e.client_id,
-        "ip": e.ip,
-        "request_id": e.request_id,
-        "detail": e.detail,
-    })
 }
 
 /// One line per event: time, kind, then the fields it has.

@@ -1,10 +1,11 @@
-//! `charter users ...`: create, list, show, disable/enable, set-password.
+//! `charter users ...`: create, list, show, update (profile claims), disable/enable, set-password. Changes go
+//! through `charter_core::accounts`, the functions the admin API calls.
 
 use std::io::BufRead;
 
 use charter_core::accounts::{self, NewAccount};
 use charter_core::ids::{Subject, Username};
-use charter_core::store::{GrantStore, Page, UserStore};
+use charter_core::store::{Page, UserStore};
 use charter_core::user::{Profile, User};
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
@@ -28,6 +29,8 @@ pub enum UsersCommand {
     },
     /// Show one user, by sub or username.
     Show { user: String },
+    /// Change a user's profile claims: those given change, the others stay (as the admin API's PATCH).
+    Update(Box<UpdateArgs>),
     /// Disable a user: they cannot sign in and their tokens stop working.
     Disable { user: String },
     /// Enable a disabled user again.
@@ -66,6 +69,72 @@ pub struct CreateArgs {
     /// Read the password from the first line of standard input (only the line ending is stripped).
     #[arg(long, required = true)]
     password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The user, by sub or username.
+    user: String,
+    /// Full name.
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    given_name: Option<String>,
+    #[arg(long)]
+    family_name: Option<String>,
+    /// A new address is unverified unless --email-verified true is given too.
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long, value_name = "BOOL")]
+    email_verified: Option<bool>,
+    #[arg(long)]
+    phone_number: Option<String>,
+    #[arg(long, value_name = "BOOL")]
+    phone_number_verified: Option<bool>,
+    #[arg(long)]
+    locale: Option<String>,
+    #[arg(long)]
+    zoneinfo: Option<String>,
+    #[arg(long)]
+    picture: Option<String>,
+    /// Remove this claim (repeatable), e.g. --clear family_name.
+    #[arg(long, value_name = "CLAIM")]
+    clear: Vec<String>,
+}
+
+impl UpdateArgs {
+    /// The flags as a JSON merge patch of the profile.
+    fn patch(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut patch = serde_json::Map::new();
+        for claim in &self.clear {
+            patch.insert(claim.clone(), serde_json::Value::Null);
+        }
+        let texts = [
+            ("name", &self.name),
+            ("given_name", &self.given_name),
+            ("family_name", &self.family_name),
+            ("email", &self.email),
+            ("phone_number", &self.phone_number),
+            ("locale", &self.locale),
+            ("zoneinfo", &self.zoneinfo),
+            ("picture", &self.picture),
+        ];
+        for (claim, value) in texts {
+            if let Some(v) = value {
+                patch.insert(claim.to_owned(), v.clone().into());
+            }
+        }
+        let flags = [
+            ("email_verified", self.email_verified),
+            ("phone_number_verified", self.phone_number_verified),
+        ];
+        for (claim, value) in flags {
+            if let Some(v) = value {
+                patch.insert(claim.to_owned(), v.into());
+            }
+        }
+        patch
+    }
 }
 
 /// A user as printed: the OpenID claim names, and no password hash.
@@ -186,29 +255,52 @@ pub async fn run(ctx: &Context, cmd: UsersCommand) -> Result<(), Failure> {
             let user = find(ctx, &user).await?;
             print_user(ctx, &user)
         }
+        UsersCommand::Update(args) => {
+            let user = find(ctx, &args.user).await?;
+            let patch = args.patch();
+            if patch.is_empty() {
+                return Err(Failure::config(
+                    "nothing to change: give at least one claim flag",
+                ));
+            }
+            let user = accounts::update_profile(&ctx.store, &ctx.clock, &user.sub, &patch)
+                .await
+                .map_err(Failure::runtime)?;
+            let fields: Vec<&str> = patch.keys().map(String::as_str).collect();
+            let event = super::audit::event(ctx, charter_core::audit::AuditKind::AdminAction)
+                .user(user.sub.as_str())
+                .detail("action", "user.update")
+                .detail("fields", fields);
+            super::audit::record(ctx, event).await;
+            print_user(ctx, &user)
+        }
         UsersCommand::Disable { user } => set_disabled(ctx, &user, true).await,
         UsersCommand::Enable { user } => set_disabled(ctx, &user, false).await,
         UsersCommand::SetPassword { user, .. } => {
             let password = read_password()?;
             let user = find(ctx, &user).await?;
-            accounts::set_password(
+            // The admin API's reset: the old password's sessions end (back-channel logout messages, which a
+            // running server delivers within `logout.delivery_interval`) and every grant is revoked, refresh
+            // tokens included.
+            let reset = accounts::reset_password(
                 &ctx.store,
                 &ctx.rng,
                 &ctx.clock,
                 &ctx.settings.password_policy,
                 &user.sub,
                 &password,
+                true,
             )
             .await
             .map_err(Failure::runtime)?;
-            end_all_sessions(ctx, &user.sub).await?;
-            // Whoever knew the old password may hold refresh tokens, offline ones included.
-            ctx.store
-                .revoke_user_grants(&user.sub, ctx.now())
-                .await
-                .map_err(Failure::runtime)?;
             let event = super::audit::event(ctx, charter_core::audit::AuditKind::PasswordChanged)
-                .user(user.sub.as_str());
+                .user(user.sub.as_str())
+                .detail("end_sessions", true)
+                .detail("sessions", reset.ended.sessions)
+                .detail(
+                    "grants_revoked",
+                    reset.ended.grants_revoked + reset.grants_revoked,
+                );
             super::audit::record(ctx, event).await;
             output::print(
                 ctx.json,

@@ -156,3 +156,70 @@ fn users_create_refuses_bad_input_in_one_line() {
         assert_one_line_error(&missing, "no user");
     }
 }
+
+#[test]
+fn users_update_changes_only_the_claims_given() {
+    for env in backends() {
+        let created = json(&charter(
+            &env,
+            &[
+                "users",
+                "create",
+                "--json",
+                "--username",
+                "bob",
+                "--email",
+                "bob@example.com",
+                "--email-verified",
+                "--name",
+                "Bob",
+                "--locale",
+                "en-GB",
+                "--password-stdin",
+            ],
+            Some("correct horse battery staple\n"),
+        ));
+        let updated = json(&charter(
+            &env,
+            &[
+                "users", "update", "--json", "bob", "--name", "Robert", "--clear", "locale",
+            ],
+            None,
+        ));
+        assert_eq!(updated["sub"], created["sub"]);
+        assert_eq!(updated["name"], "Robert");
+        assert!(updated.get("locale").is_none(), "{updated}");
+        assert_eq!(updated["email"], "bob@example.com", "not given: kept");
+        assert_eq!(updated["email_verified"], true);
+        // A new address is unverified unless said otherwise.
+        let moved = json(&charter(
+            &env,
+            &[
+                "users",
+                "update",
+                "--json",
+                "bob",
+                "--email",
+                "bob@new.example",
+            ],
+            None,
+        ));
+        assert_eq!(moved["email_verified"], false);
+        let shown = json(&charter(&env, &["users", "show", "--json", "bob"], None));
+        assert_eq!(shown["name"], "Robert");
+        assert_eq!(shown["email"], "bob@new.example");
+
+        for (args, needle) in [
+            (vec!["users", "update", "bob", "--email", "nope"], "email"),
+            (
+                vec!["users", "update", "bob", "--clear", "nickname"],
+                "nickname",
+            ),
+            (vec!["users", "update", "bob"], "nothing to change"),
+            (vec!["users", "update", "nobody", "--name", "X"], "nobody"),
+        ] {
+            assert_one_line_error(&charter(&env, &args, None), needle);
+        }
+        drop(env.db);
+    }
+}
