@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod admin_listener;
+mod admin_openapi;
 mod admin_resources;
+mod admin_users;
 mod audit;
 mod backchannel;
 mod claims_parameter;
@@ -21,6 +24,8 @@ mod login;
 mod logout;
 mod metrics;
 mod nodes;
+mod nodes_background;
+mod observability_events;
 mod private_key_jwt;
 mod refresh;
 mod registration;

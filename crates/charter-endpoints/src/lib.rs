@@ -18,6 +18,10 @@
 //! - [`limits`]: rate limits per client address and per authenticated client (429 with `Retry-After`);
 //!   [`panics`]: a panicking handler is a 500 for its request only.
 //! - [`metrics`]: Prometheus metrics at `GET /metrics`; [`audit`]: writing audit events from handlers.
+//!
+//! [`configure`] registers every route for a node with one listener; with an admin listener (`admin_listen`),
+//! [`configure_public`] is the main listener's share and [`configure_admin_listener`] the admin API, `/metrics`
+//! and the health checks.
 
 pub mod access;
 pub mod admin;
@@ -49,12 +53,31 @@ use actix_web::web;
 
 pub use state::{AppState, Documents, Precomputed};
 
-/// Registers every route.
+/// Registers every route, for a node with one listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    configure_operator(cfg);
+    configure_public(cfg);
+}
+
+/// The routes of a separate admin listener (`admin_listen`): the operator's routes plus the health checks, so
+/// a probe of that port sees the same process state.
+pub fn configure_admin_listener(cfg: &mut web::ServiceConfig) {
+    configure_operator(cfg);
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz));
+}
+
+/// The operator's routes: the admin API under `/admin/v1` and `GET /metrics`. With a separate admin listener
+/// they are not registered on the main listener at all, so a proxy mistake cannot expose them.
+fn configure_operator(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
+    cfg.route("/metrics", web::get().to(metrics::scrape));
+}
+
+/// Every route but the operator's: the protocol endpoints, the pages and the health checks.
+pub fn configure_public(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::scrape))
         .service(
             cors::resource("/.well-known/openid-configuration", "GET")
                 .route(web::get().to(well_known::openid_configuration)),

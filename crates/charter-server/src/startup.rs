@@ -3,6 +3,11 @@
 //! [`Application::build`] does everything that can fail (bind, connect, migrate, load secrets) before any
 //! request is served, so a misconfigured node never half-starts. The test kit calls the same function with
 //! port 0, a fresh database and a pinned clock.
+//!
+//! With `admin_listen` set, a second server on that address serves the admin API, `/metrics` and the health
+//! checks, and the main listener does not serve the first two at all: binding them to an internal address keeps
+//! them off the internet whatever the proxy in front forwards. Both servers share one [`AppState`] and stop on
+//! the same signal.
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -10,6 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::dev::ServerHandle;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use charter_core::csrf::CsrfKey;
@@ -106,10 +112,29 @@ async fn os_signals() {
     }
 }
 
+impl Shutdown {
+    /// The same signal, which also starts the graceful stop of `other` (the admin listener's server), so both
+    /// servers drain at the same time.
+    fn also_stopping(self, other: ServerHandle) -> Self {
+        let signal: Pin<Box<dyn Future<Output = ()> + Send>> = match self {
+            Self::OsSignals => Box::pin(os_signals()),
+            Self::Custom(fut) => fut,
+        };
+        Self::Custom(Box::pin(async move {
+            signal.await;
+            // Not awaited here: the main server starts its own stop as soon as this future ends.
+            tokio::spawn(other.stop(true));
+        }))
+    }
+}
+
 /// A built, not yet running, Charter.
 pub struct Application {
     server: actix_web::dev::Server,
     local_addr: SocketAddr,
+    /// The admin listener's server and address, when `admin_listen` is set.
+    admin_server: Option<actix_web::dev::Server>,
+    admin_addr: Option<SocketAddr>,
     issuer: Issuer,
     state: AppState,
     store: SeaStore,
@@ -122,6 +147,7 @@ impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application")
             .field("local_addr", &self.local_addr)
+            .field("admin_addr", &self.admin_addr)
             .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
@@ -133,12 +159,11 @@ impl Application {
         deps: Deps,
         shutdown: Shutdown,
     ) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(settings.listen).map_err(|e| {
-            StartupError::Failed(format!("cannot listen on {}: {e}", settings.listen))
-        })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| StartupError::Failed(e.to_string()))?;
+        let (listener, local_addr) = bind(settings.listen, "")?;
+        let admin = settings
+            .admin_listen
+            .map(|addr| bind(addr, " (admin_listen)"))
+            .transpose()?;
         let issuer = match &settings.issuer {
             IssuerSetting::Configured(i) => i.clone(),
             IssuerSetting::FromListen => issuer_from_listen(local_addr)?,
@@ -147,7 +172,10 @@ impl Application {
         let store = database::open_with_retry(&settings)
             .await
             .map_err(StartupError::Failed)?;
-        let pepper = secrets::load_pepper(&settings.pepper, deps.rng.as_ref())
+        let pepper_in_use = secrets::pepper_in_use(&store)
+            .await
+            .map_err(StartupError::Failed)?;
+        let pepper = secrets::load_pepper(&settings.pepper, deps.rng.as_ref(), pepper_in_use)
             .map_err(StartupError::Failed)?;
 
         if let crate::settings::KekSource::DataDir(path) = &settings.kek {
@@ -236,10 +264,21 @@ impl Application {
             tracing::warn!(error = %e, "could not read recent revocations at start-up");
         }
 
-        let server = http_server(&settings, state.clone(), listener, shutdown)?;
+        let (admin_server, admin_addr, routes, shutdown) = match admin {
+            Some((admin_listener, admin_addr)) => {
+                let admin_server = admin_server(&settings, state.clone(), admin_listener)?;
+                let shutdown = shutdown.also_stopping(admin_server.handle());
+                let routes: fn(&mut web::ServiceConfig) = charter_endpoints::configure_public;
+                (Some(admin_server), Some(admin_addr), routes, shutdown)
+            }
+            None => (None, None, charter_endpoints::configure as _, shutdown),
+        };
+        let server = http_server(&settings, state.clone(), listener, routes, shutdown)?;
         Ok(Self {
             server,
             local_addr,
+            admin_server,
+            admin_addr,
             issuer,
             state,
             store,
@@ -253,6 +292,11 @@ impl Application {
         self.local_addr
     }
 
+    /// The admin listener's bound address; None when the admin API is on the main listener.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
+    }
+
     pub fn issuer(&self) -> &Issuer {
         &self.issuer
     }
@@ -260,6 +304,15 @@ impl Application {
     /// The key manager (tests drive maintenance through it with a pinned clock).
     pub fn key_manager(&self) -> &KeyManager {
         &self.key_manager
+    }
+
+    /// This node's key task (tests run its rounds with a pinned clock: maintenance, audit, metrics, reload).
+    pub fn key_task(&self) -> crate::keys::KeyTask {
+        crate::keys::KeyTask {
+            manager: self.key_manager.clone(),
+            keyring: self.state.keys.clone(),
+            metrics: self.state.metrics.clone(),
+        }
     }
 
     /// The keyring this node serves from.
@@ -292,6 +345,8 @@ impl Application {
         let delivery = self.logout_delivery();
         let Self {
             server,
+            admin_server,
+            admin_addr,
             state,
             store,
             settings,
@@ -303,6 +358,7 @@ impl Application {
         let keys_task = crate::keys::spawn(
             key_manager.clone(),
             state.keys.clone(),
+            state.metrics.clone(),
             settings.keys.refresh_interval,
         );
         let sweeper = settings.sweeper.enabled.then(|| {
@@ -326,7 +382,10 @@ impl Application {
             settings.tokens.revocation_refresh_interval,
         );
         tracing::info!(%local_addr, %issuer, "charter is serving");
-        let result = server.await;
+        if let Some(admin_addr) = admin_addr {
+            tracing::info!(%admin_addr, "the admin API and /metrics are served on the admin listener");
+        }
+        let result = serve(server, admin_server).await;
         delivery_task.abort();
         revocations_task.abort();
         if let Some(task) = sweeper {
@@ -435,10 +494,88 @@ fn documents(issuer: &Issuer, settings: &Settings) -> Result<Documents, StartupE
     })
 }
 
+/// Binds `addr` before anything is served, so a taken or unavailable port is a start-up failure (exit code 1).
+fn bind(addr: SocketAddr, which: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| StartupError::Failed(format!("cannot listen on {addr}{which}: {e}")))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| StartupError::Failed(e.to_string()))?;
+    Ok((listener, local_addr))
+}
+
+/// Runs the main server and, when configured, the admin listener's, until both have stopped. The shutdown
+/// signal stops both (see [`Shutdown::also_stopping`]); should either end on its own (it failed to start), the
+/// other is stopped too, so a node never keeps running half-served. Both futures are polled to the end: a
+/// server only completes a stop while it is polled.
+async fn serve(
+    main: actix_web::dev::Server,
+    admin: Option<actix_web::dev::Server>,
+) -> std::io::Result<()> {
+    let Some(admin) = admin else {
+        return main.await;
+    };
+    let (main_handle, admin_handle) = (main.handle(), admin.handle());
+    let main = async move {
+        let result = main.await;
+        tokio::spawn(admin_handle.stop(true));
+        result
+    };
+    let admin = async move {
+        let result = admin.await;
+        tokio::spawn(main_handle.stop(true));
+        result
+    };
+    let (main, admin) = tokio::join!(main, admin);
+    main.and(admin)
+}
+
+/// The admin listener's server: the admin API, `/metrics` and the health checks, with the middleware that
+/// matters for them (panics, request ids, request metrics, tracing, body limits). No per-address rate limit and
+/// no HTML error pages: its callers are operators' tools and scrapers. One worker of its own keeps it answering
+/// while the main listener's workers are saturated.
+fn admin_server(
+    settings: &Settings,
+    state: AppState,
+    listener: TcpListener,
+) -> Result<actix_web::dev::Server, StartupError> {
+    let body_limit = settings.server.max_body_size;
+    let data = web::Data::new(state);
+    let timeouts = settings.server.timeouts;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(charter_endpoints::panics::catch_panic))
+            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(
+                charter_endpoints::request_id::add_request_id_header,
+            ))
+            .wrap(from_fn(charter_endpoints::metrics::track))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::FormConfig::default().limit(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .configure(charter_endpoints::configure_admin_listener)
+    })
+    .workers(1)
+    // Stopped through its handle, together with the main server, never by a signal of its own.
+    .disable_signals()
+    .shutdown_timeout(settings.server.shutdown_timeout.as_secs().max(1))
+    .client_request_timeout(timeouts.request)
+    .client_disconnect_timeout(timeouts.disconnect)
+    .keep_alive(timeouts.keep_alive)
+    .listen(listener)
+    .map_err(|e| StartupError::Failed(format!("cannot serve the admin listener: {e}")))?;
+    Ok(server.run())
+}
+
+/// The main server. `routes` is every route, or every route but the admin API and `/metrics` when those are
+/// on the admin listener.
 fn http_server(
     settings: &Settings,
     state: AppState,
     listener: TcpListener,
+    routes: fn(&mut web::ServiceConfig),
     shutdown: Shutdown,
 ) -> Result<actix_web::dev::Server, StartupError> {
     let body_limit = settings.server.max_body_size;
@@ -465,7 +602,7 @@ fn http_server(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::FormConfig::default().limit(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
-            .configure(charter_endpoints::configure)
+            .configure(routes)
     })
     .shutdown_timeout(settings.server.shutdown_timeout.as_secs().max(1))
     .client_request_timeout(timeouts.request)

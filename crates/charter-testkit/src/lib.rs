@@ -76,6 +76,8 @@ struct Shared {
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
+    /// `http://127.0.0.1:PORT` of the admin listener, when `CHARTER_ADMIN_LISTEN` is configured.
+    pub admin_address: Option<String>,
     pub issuer: Issuer,
     /// Cookie jar, no redirects.
     pub client: reqwest::Client,
@@ -86,6 +88,10 @@ pub struct TestApp {
     pub key_manager: KeyManager,
     /// This node's back-channel logout delivery, for [`TestApp::tick_logout`].
     pub logout_delivery: charter_server::backchannel::Delivery,
+    /// This node's key task, for [`TestApp::tick_keys`].
+    key_task: charter_server::keys::KeyTask,
+    /// This node's sweeper settings, for [`TestApp::tick_sweeper`] (the background sweeper is off in tests).
+    sweeper: charter_server::settings::SweeperSettings,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     shared: Arc<Shared>,
@@ -141,6 +147,7 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
     // the test clients need one installed, once per process.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let settings = Settings::load_from(None, env.clone())?;
+    let sweeper = settings.sweeper.clone();
     let clock = Arc::new(ManualClock::new(Timestamp::from_unix(T0)));
     let deps = Deps {
         clock: clock.clone(),
@@ -153,10 +160,12 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
     }));
     let app = Application::build(settings, deps, shutdown).await?;
     let address = format!("http://{}", app.local_addr());
+    let admin_address = app.admin_addr().map(|a| format!("http://{a}"));
     let issuer = app.issuer().clone();
     let keys = app.keyring();
     let key_manager = app.key_manager().clone();
     let logout_delivery = app.logout_delivery();
+    let key_task = app.key_task();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -165,6 +174,7 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
         .unwrap();
     Ok(TestApp {
         address,
+        admin_address,
         issuer,
         client,
         clock,
@@ -172,6 +182,8 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
         keys,
         key_manager,
         logout_delivery,
+        key_task,
+        sweeper,
         stop: Some(stop_tx),
         server: Some(server),
         shared,
@@ -181,6 +193,16 @@ async fn start(shared: Arc<Shared>, env: HashMap<String, String>) -> Result<Test
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// `path` on the admin listener, or on the main one when there is no admin listener (where the admin API
+    /// and `/metrics` then are).
+    pub fn admin_url(&self, path: &str) -> String {
+        format!(
+            "{}{}",
+            self.admin_address.as_deref().unwrap_or(&self.address),
+            path
+        )
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -218,9 +240,9 @@ impl TestApp {
     }
 
     /// One round of key maintenance and reload, as the background task does every refresh interval, with this
-    /// node's pinned clock.
+    /// node's pinned clock (audit events and the rotation counter included).
     pub async fn tick_keys(&self) {
-        charter_server::keys::tick(&self.key_manager, &self.keys).await;
+        self.key_task.tick().await;
     }
 
     /// One round of back-channel logout delivery, as the background task runs every
@@ -230,6 +252,19 @@ impl TestApp {
             .round()
             .await
             .expect("a delivery round")
+    }
+
+    /// One sweeper round, as the background task runs every `sweeper.interval`, with this node's pinned clock
+    /// and node id: the rows deleted, or None when another node holds the sweeper lease.
+    pub async fn tick_sweeper(&self) -> Option<u64> {
+        charter_server::sweeper::sweep_once(
+            self.key_manager.store.as_ref(),
+            self.clock.as_ref(),
+            &self.sweeper,
+            &self.key_manager.node_id,
+        )
+        .await
+        .expect("a sweep round")
     }
 
     async fn shutdown(&mut self) {

@@ -143,6 +143,9 @@ pub struct Settings {
     pub device: charter_core::device::DevicePolicy,
     /// SHA-256 digest of the admin API token; None: no admin token configured.
     pub admin_token_hash: Option<String>,
+    /// A second listener for the admin API, `/metrics` and the health checks; None: they are served on
+    /// `listen` with everything else.
+    pub admin_listen: Option<SocketAddr>,
     /// The outbound HTTP client's policy (`[outbound]`).
     pub outbound: charter_outbound::OutboundPolicy,
     /// Back-channel logout delivery (`[logout]`).
@@ -217,7 +220,8 @@ impl Settings {
 
     /// Validates the raw configuration.
     pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
-        let listen = parse_listen(&raw.listen)?;
+        let listen = parse_address("listen", &raw.listen)?;
+        let admin_listen = parse_admin_listen(&raw.admin_listen, listen)?;
         let issuer = parse_issuer(&raw.issuer, raw.allow_insecure_issuer)?;
         if raw.data_dir.trim().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
@@ -370,6 +374,7 @@ impl Settings {
             registration: registration::registration(&raw.registration)?,
             device: device::device(&raw.device)?,
             admin_token_hash: registration::admin_token(&raw.admin_token)?,
+            admin_listen,
             logout: logout::logout(&raw.logout, outbound::outbound(&raw.outbound)?.timeout)?,
             outbound: outbound::outbound(&raw.outbound)?,
             limits: limits::limits(&raw.limits)?,
@@ -413,7 +418,7 @@ pub(crate) fn duration(key: &str, value: &str) -> Result<Duration, ConfigError> 
     })
 }
 
-fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
+fn parse_address(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     if let Ok(addr) = value.parse::<SocketAddr>() {
         return Ok(addr);
     }
@@ -424,10 +429,27 @@ fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
         .and_then(|mut a| a.next())
         .ok_or_else(|| {
             ConfigError::new(
-                "listen",
+                key,
                 format!("{value:?} is not an address like 127.0.0.1:8080"),
             )
         })
+}
+
+/// Empty: no admin listener. The same fixed address as `listen` could never be bound twice, so it is refused
+/// here, with the key named, rather than as a bind failure at start-up.
+fn parse_admin_listen(value: &str, listen: SocketAddr) -> Result<Option<SocketAddr>, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let addr = parse_address("admin_listen", value)?;
+    if addr == listen && addr.port() != 0 {
+        return Err(ConfigError::new(
+            "admin_listen",
+            format!("{value:?} is the listen address; the admin listener needs its own"),
+        ));
+    }
+    Ok(Some(addr))
 }
 
 fn parse_issuer(value: &str, allow_insecure: bool) -> Result<IssuerSetting, ConfigError> {

@@ -15,6 +15,7 @@ pub struct RawSettings {
     pub log_format: String,
     pub log_level: String,
     pub admin_token: String,
+    pub admin_listen: String,
     pub database: RawDatabase,
     pub server: RawServer,
     pub sweeper: RawSweeper,

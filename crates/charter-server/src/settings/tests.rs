@@ -304,3 +304,36 @@ fn outbound_defaults_and_bounds() {
         assert_eq!(e.key, key, "{var}={value}: {e}");
     }
 }
+
+#[test]
+fn admin_listen_is_optional_and_names_its_key() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.admin_listen, None);
+    let s = Settings::load_from(None, env(&[("CHARTER_ADMIN_LISTEN", "  ")])).unwrap();
+    assert_eq!(s.admin_listen, None);
+
+    let s = Settings::load_from(None, env(&[("CHARTER_ADMIN_LISTEN", "127.0.0.1:9091")])).unwrap();
+    assert_eq!(s.admin_listen, Some("127.0.0.1:9091".parse().unwrap()));
+    let f = file("admin_listen = \"[::1]:9092\"\n");
+    let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(s.admin_listen, Some("[::1]:9092".parse().unwrap()));
+
+    for value in ["9091", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:8080"] {
+        let e = err(Settings::load_from(
+            None,
+            env(&[("CHARTER_ADMIN_LISTEN", value)]),
+        ));
+        assert_eq!(e.key, "admin_listen", "{value}: {e}");
+        assert!(e.to_string().contains("admin_listen"), "{e}");
+    }
+    // Port 0 on both: two different ephemeral ports (the test kit's case).
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CHARTER_LISTEN", "127.0.0.1:0"),
+            ("CHARTER_ADMIN_LISTEN", "127.0.0.1:0"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.admin_listen, Some("127.0.0.1:0".parse().unwrap()));
+}
