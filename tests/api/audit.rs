@@ -361,6 +361,110 @@ async fn old_events_are_swept_after_the_retention(backend: Backend) {
     app.stop().await;
 }
 
+/// Two nodes run the key task on one database when rotations fall due: the node that rotated writes one
+/// `key_rotated` per algorithm (actor `system`, naming the key that signs now and the one retired) and counts
+/// it; the other writes and counts nothing.
+async fn a_scheduled_rotation_is_audited_once_across_nodes(backend: Backend) {
+    let Some(a) = spawn_app(backend).await else {
+        return;
+    };
+    let b = a.spawn_peer().await;
+    let before = a.key_manager.list().await.unwrap();
+    let active = |alg: &str| {
+        before
+            .iter()
+            .find(|k| k.alg == alg && k.state == "active")
+            .unwrap()
+            .kid
+            .clone()
+    };
+    assert!(of_kind(&a, AuditKind::KeyRotated).await.is_empty());
+
+    let due = Duration::from_secs(30 * 86_400);
+    a.clock.advance(due);
+    b.clock.advance(due);
+    tokio::join!(a.tick_keys(), b.tick_keys());
+    tokio::join!(a.tick_keys(), b.tick_keys());
+
+    let rotated = of_kind(&a, AuditKind::KeyRotated).await;
+    assert_eq!(rotated.len(), 3, "one per algorithm, once: {rotated:?}");
+    let after = a.key_manager.list().await.unwrap();
+    for alg in ["RS256", "ES256", "EdDSA"] {
+        let e = rotated
+            .iter()
+            .find(|e| e.detail["alg"] == alg)
+            .unwrap_or_else(|| panic!("{alg}: {rotated:?}"));
+        assert_eq!(e.actor.as_deref(), Some("system"));
+        assert_eq!(e.detail["trigger"], "scheduled");
+        assert_eq!(e.at, Timestamp::from_unix(T0).plus(due));
+        let now_signing = after
+            .iter()
+            .find(|k| k.alg == alg && k.state == "active")
+            .unwrap();
+        assert_eq!(e.detail["kid"], now_signing.kid.as_str());
+        assert_eq!(e.detail["retired"], json!([active(alg)]));
+        assert!(e.detail["remove_after"].is_i64());
+        assert_eq!((&e.user, &e.client_id, &e.ip), (&None, &None, &None));
+    }
+
+    let series = r#"charter_key_rotations_total{trigger="scheduled"}"#;
+    let counts = (
+        sample(&scrape(&a).await, series).unwrap(),
+        sample(&scrape(&b).await, series).unwrap(),
+    );
+    assert!(
+        counts == (3.0, 0.0) || counts == (0.0, 3.0),
+        "counted on the node that rotated: {counts:?}"
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
+/// Allowing a device on `/device/consent` is a consent like the code flow's, recorded as such (`via`
+/// `device`); denying is not audited, as on the code flow's consent page.
+async fn device_approval_is_audited(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let alice = app.create_user("alice", PW).await;
+    let tv = crate::device::tv(&app).await;
+
+    let denied = crate::device::codes(&app, &tv, "openid").await;
+    let b = crate::device::browser();
+    let page = crate::device::approve(
+        &app,
+        &b,
+        denied["user_code"].as_str().unwrap(),
+        "alice",
+        "deny",
+    )
+    .await;
+    assert_eq!(page.status(), 200);
+    assert!(of_kind(&app, AuditKind::ConsentGranted).await.is_empty());
+
+    let allowed = crate::device::codes(&app, &tv, "openid profile").await;
+    let done = crate::device::approve(
+        &app,
+        &b,
+        allowed["user_code"].as_str().unwrap(),
+        "alice",
+        "allow",
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let granted = of_kind(&app, AuditKind::ConsentGranted).await;
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    let e = &granted[0];
+    assert_eq!(e.detail["via"], "device");
+    assert_eq!(e.detail["scope"], "openid profile");
+    assert_eq!(e.user.as_deref(), Some(alice.sub.as_str()));
+    assert_eq!(e.actor.as_deref(), Some(alice.sub.as_str()));
+    assert_eq!(e.client_id.as_deref(), Some(tv.as_str()));
+    assert_eq!(e.ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(e.request_id, Some(request_id(&done)));
+    app.stop().await;
+}
+
 backend_tests!(
     sign_in_attempts_are_audited,
     throttled_sign_ins_are_audited,
@@ -368,4 +472,6 @@ backend_tests!(
     refresh_reuse_is_audited,
     client_changes_through_the_admin_api_are_audited,
     old_events_are_swept_after_the_retention,
+    a_scheduled_rotation_is_audited_once_across_nodes,
+    device_approval_is_audited,
 );

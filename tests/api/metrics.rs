@@ -1,6 +1,8 @@
 //! `GET /metrics`: Prometheus text that moves with what the server does — requests by route pattern and
 //! status, tokens issued by grant type, sign-ins by outcome — and the gauges read at scrape time.
 
+use std::time::Duration;
+
 use charter_registry::ClientRequest;
 use charter_testkit::{Backend, TestApp, backend_tests, spawn_app, spawn_app_with};
 
@@ -137,8 +139,96 @@ async fn metrics_can_be_turned_off(backend: Backend) {
     app.stop().await;
 }
 
+const DAY: u64 = 86_400;
+const ALGS: [&str; 3] = ["EdDSA", "ES256", "RS256"];
+const SCHEDULED: &str = r#"charter_key_rotations_total{trigger="scheduled"}"#;
+
+fn key_age(text: &str, alg: &str) -> Option<f64> {
+    sample(
+        text,
+        &format!(r#"charter_signing_key_active_age_seconds{{alg="{alg}"}}"#),
+    )
+}
+
+/// The key task counts the rotations it makes (one per algorithm), and each algorithm's key age starts again.
+async fn scheduled_rotations_are_counted_and_reset_the_key_age(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let text = scrape(&app).await;
+    assert!(text.contains("# TYPE charter_key_rotations_total counter"));
+    assert_eq!(
+        sample(&text, SCHEDULED),
+        Some(0.0),
+        "present from the start"
+    );
+    for alg in ALGS {
+        assert_eq!(key_age(&text, alg), Some(0.0), "{alg}: made at start-up");
+    }
+
+    // Not due yet: nothing rotates, the keys just age.
+    app.clock.advance(Duration::from_secs(30 * DAY - 10));
+    app.tick_keys().await;
+    let text = scrape(&app).await;
+    assert_eq!(sample(&text, SCHEDULED), Some(0.0));
+    for alg in ALGS {
+        assert_eq!(key_age(&text, alg), Some((30 * DAY - 10) as f64), "{alg}");
+    }
+
+    app.clock.advance(Duration::from_secs(10));
+    app.tick_keys().await;
+    let text = scrape(&app).await;
+    assert_eq!(sample(&text, SCHEDULED), Some(3.0), "one per algorithm");
+    for alg in ALGS {
+        assert_eq!(key_age(&text, alg), Some(0.0), "{alg}: a new key signs");
+    }
+    // A round with nothing due counts nothing more.
+    app.tick_keys().await;
+    assert_eq!(sample(&scrape(&app).await, SCHEDULED), Some(3.0));
+    app.stop().await;
+}
+
+/// The pool gauges are read from the pool at scrape time: the configured maximum (4 in tests), and never
+/// more idle connections than open ones.
+async fn pool_gauges_describe_the_pool(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let text = scrape(&app).await;
+    for name in [
+        "charter_db_pool_connections",
+        "charter_db_pool_idle",
+        "charter_db_pool_max",
+    ] {
+        assert!(text.contains(&format!("# TYPE {name} gauge")), "{name}");
+    }
+    let open = sample(&text, "charter_db_pool_connections").unwrap();
+    let idle = sample(&text, "charter_db_pool_idle").unwrap();
+    let max = sample(&text, "charter_db_pool_max").unwrap();
+    assert_eq!(max, 4.0, "CHARTER_DATABASE__MAX_CONNECTIONS in tests");
+    assert!(open >= 1.0, "the server has used the database: {open}");
+    assert!(
+        idle <= open && open <= max,
+        "idle {idle}, open {open}, max {max}"
+    );
+
+    let bigger = spawn_app_with(backend, |env| {
+        env.insert("CHARTER_DATABASE__MAX_CONNECTIONS".into(), "7".into());
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        sample(&scrape(&bigger).await, "charter_db_pool_max"),
+        Some(7.0)
+    );
+    bigger.stop().await;
+    app.stop().await;
+}
+
 backend_tests!(
     requests_and_tokens_are_counted,
     routes_are_patterns_never_raw_paths,
     metrics_can_be_turned_off,
+    scheduled_rotations_are_counted_and_reset_the_key_age,
+    pool_gauges_describe_the_pool,
 );

@@ -4,10 +4,13 @@
 //!   never the raw path, so a scanner cannot blow up the series), method and status code.
 //! - Handlers count what they decide ([`Metrics::login`], [`Metrics::token_issued`], ...): events too frequent
 //!   for the audit trail, and the security events an operator alerts on.
-//! - Gauges are read at scrape time: the database answering, the back-channel logout outbox (its `failed`
-//!   count is the messages given up on), the signing keys by state (a rotation shows as a change of the
-//!   active key's count or the others'), the revocation view. The connection pool is not exposed by the store traits; `charter_database_up` and `/readyz` stand
-//!   for it.
+//! - Gauges are read at scrape time: the database answering, its connection pool (open, idle, maximum:
+//!   [`charter_core::store::PoolStats`]), the back-channel logout outbox (its `failed` count is the messages
+//!   given up on), the signing keys by state and the age of each algorithm's active key, the revocation view.
+//! - Key rotations: the key task counts the scheduled ones it made ([`Metrics::key_rotations`]). A rotation
+//!   by `charter keys rotate` runs in another process and cannot move this counter; it shows as a `key_rotated`
+//!   audit event and as `charter_signing_key_active_age_seconds` starting again from 0 — the gauge an alert on
+//!   a missed rotation watches, whoever rotates.
 //!
 //! The registry is per application ([`registry::Registry`]), not process-global, so several applications in
 //! one process (the test suite) each count their own.
@@ -33,6 +36,7 @@ pub const REFRESH_REUSE: &str = "charter_refresh_token_reuse_detected_total";
 pub const CODE_REPLAY: &str = "charter_authorization_code_replay_detected_total";
 pub const SWEPT: &str = "charter_sweeper_deleted_rows_total";
 pub const AUDIT_WRITE_FAILURES: &str = "charter_audit_write_failures_total";
+pub const KEY_ROTATIONS: &str = "charter_key_rotations_total";
 
 /// How a sign-in attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +96,10 @@ impl Metrics {
                 AUDIT_WRITE_FAILURES,
                 "Audit events that could not be written.",
             ),
+            (
+                KEY_ROTATIONS,
+                "Signing keys that changed hands on this node, one per algorithm, by trigger (scheduled).",
+            ),
         ] {
             registry.describe(name, help);
         }
@@ -106,6 +114,7 @@ impl Metrics {
         for name in [REFRESH_REUSE, CODE_REPLAY, AUDIT_WRITE_FAILURES, SWEPT] {
             registry.add(name, Vec::new(), 0);
         }
+        registry.add(KEY_ROTATIONS, vec![("trigger", "scheduled".into())], 0);
         Self { enabled, registry }
     }
 
@@ -139,6 +148,14 @@ impl Metrics {
 
     pub fn audit_write_failed(&self) {
         self.registry.add(AUDIT_WRITE_FAILURES, Vec::new(), 1);
+    }
+
+    /// `n` signing keys changed hands (one per algorithm), caused by `trigger` (`scheduled`).
+    pub fn key_rotations(&self, trigger: &str, n: u64) {
+        if n > 0 {
+            self.registry
+                .add(KEY_ROTATIONS, vec![("trigger", trigger.into())], n);
+        }
     }
 
     fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
@@ -207,12 +224,34 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         .body(out)
 }
 
-/// Values read now: the database, the outbox backlog, the revocation view.
+/// Values read now: the database and its pool, the outbox backlog, the keys, the revocation view.
 async fn gauges(state: &AppState, out: &mut String) {
     let gauge = |out: &mut String, name: &str, help: &str, value: String| {
         family(out, name, Some(help), "gauge");
         sample(out, name, &Vec::new(), None, &value);
     };
+    // Read before the ping below takes a connection, and without waiting for one: a saturated pool is what
+    // these gauges must be able to show.
+    if let Some(pool) = state.store.pool_usage() {
+        gauge(
+            out,
+            "charter_db_pool_connections",
+            "Database connections open (in use or idle).",
+            pool.open.to_string(),
+        );
+        gauge(
+            out,
+            "charter_db_pool_idle",
+            "Open database connections not in use.",
+            pool.idle.to_string(),
+        );
+        gauge(
+            out,
+            "charter_db_pool_max",
+            "The most database connections the pool opens (database.max_connections).",
+            pool.max.to_string(),
+        );
+    }
     let up = state.store.ping().await.is_ok();
     gauge(
         out,
@@ -254,6 +293,7 @@ async fn gauges(state: &AppState, out: &mut String) {
             }
             Err(e) => tracing::warn!(error = %e, "metrics: could not read the outbox summary"),
         }
+        active_key_ages(state, now, out).await;
     }
     let mut by_state = std::collections::BTreeMap::new();
     for (_, key_state) in state.keys.current().fingerprint() {
@@ -281,4 +321,44 @@ async fn gauges(state: &AppState, out: &mut String) {
         "Entries in this node's in-memory revocation view.",
         state.revocations.len().to_string(),
     );
+}
+
+/// How long each algorithm's signing key has been signing, from the database (so a rotation made by
+/// `charter keys rotate` in another process shows at once). An alert on this gauge catches a missed rotation
+/// whoever was meant to make it.
+async fn active_key_ages(state: &AppState, now: charter_core::Timestamp, out: &mut String) {
+    let keys = match state.store.list_keys().await {
+        Ok(keys) => keys,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: could not read the signing keys");
+            return;
+        }
+    };
+    // The newest active key of an algorithm is the one that signs.
+    let mut since = std::collections::BTreeMap::new();
+    for k in keys
+        .iter()
+        .filter(|k| k.state == charter_core::keys::KeyState::Active)
+    {
+        let at = k.activated_at.unwrap_or(k.created_at);
+        let entry = since.entry(k.alg.as_str()).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    let name = "charter_signing_key_active_age_seconds";
+    family(
+        out,
+        name,
+        Some("Seconds since each algorithm's signing key became active."),
+        "gauge",
+    );
+    for (alg, at) in since {
+        let age = now.unix().saturating_sub(at.unix()).max(0);
+        sample(
+            out,
+            name,
+            &vec![("alg", alg.to_owned())],
+            None,
+            &age.to_string(),
+        );
+    }
 }

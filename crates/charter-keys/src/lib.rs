@@ -13,6 +13,7 @@
 //! - [`provider`]: jsonwebtoken's crypto provider, implemented with ring (one crypto library).
 //! - [`keyring`]: the in-memory view a node serves from: signers, verification keys, the precomputed JWKS.
 //! - [`manager`]: applying the lifecycle to the database, on one node at a time.
+//! - [`report`]: what applied changes meant for operators (rotations, withdrawals), for the audit trail.
 
 pub mod alg;
 pub mod jwk;
@@ -22,6 +23,7 @@ pub mod lifecycle;
 pub mod manager;
 pub mod material;
 pub mod provider;
+pub mod report;
 
 pub use alg::SigningAlg;
 pub use kek::Kek;

@@ -23,6 +23,7 @@ use crate::kek::{self, Kek, KekError};
 use crate::keyring::{Keyring, KeyringError};
 use crate::lifecycle::{self, Policy, RevokeError, Step};
 use crate::material::{self, KeyPairMaterial, MaterialError};
+use crate::report::{self, KeyReport};
 
 fn humanize(d: Duration) -> String {
     let m = d.as_secs().div_ceil(60);
@@ -162,8 +163,10 @@ impl KeyManager {
             .collect())
     }
 
-    /// Scheduled maintenance, if this node holds the lease. Returns whether anything changed.
-    pub async fn maintain(&self) -> Result<bool, KeyError> {
+    /// Scheduled maintenance, if this node holds the lease. Returns what it did that operators audit (empty
+    /// when it did nothing, did only routine work, or another node holds the lease): the caller that ran the
+    /// round — and only it, since the changes are applied once — records it.
+    pub async fn maintain(&self) -> Result<KeyReport, KeyError> {
         let now = self.clock.now();
         // The KEK check comes first: a misconfigured node must not take the lease from healthy ones.
         let keys = self.keys().await?;
@@ -172,24 +175,23 @@ impl KeyManager {
             .try_acquire_lease(LEASE, &self.node_id, now, self.settings.lease_ttl)
             .await?
         {
-            return Ok(false);
+            return Ok(KeyReport::default());
         }
         let steps = lifecycle::plan(&keys, &self.settings.algorithms, now, &self.settings.policy);
-        self.apply(&keys, steps, now).await
+        Ok(self.apply(&keys, steps, now).await?.unwrap_or_default())
     }
 
     /// An operator's rotation of `alg`: the published `next` key signs from now on. Refused while that key has
-    /// been published for less than `prepublish`, unless `force`.
-    pub async fn rotate(&self, alg: SigningAlg, force: bool) -> Result<(), KeyError> {
+    /// been published for less than `prepublish`, unless `force`. Without a published `next` key nothing
+    /// rotates (one is generated) and the report is empty.
+    pub async fn rotate(&self, alg: SigningAlg, force: bool) -> Result<KeyReport, KeyError> {
         let now = self.clock.now();
         let keys = self.keys().await?;
         let steps = lifecycle::rotate(&keys, alg, now, &self.settings.policy, force)
             .map_err(|lifecycle::RotateError::TooEarly(wait)| KeyError::TooEarly { alg, wait })?;
-        if self.apply(&keys, steps, now).await? {
-            Ok(())
-        } else {
-            Err(KeyError::Conflict)
-        }
+        self.apply(&keys, steps, now)
+            .await?
+            .ok_or(KeyError::Conflict)
     }
 
     /// Withdraws a compromised key at once.
@@ -200,10 +202,9 @@ impl KeyManager {
             RevokeError::NoSuchKey => KeyError::NoSuchKey(kid.to_owned()),
             RevokeError::AlreadyGone(s) => KeyError::AlreadyGone(kid.to_owned(), s),
         })?;
-        if self.apply(&keys, steps, now).await? {
-            Ok(())
-        } else {
-            Err(KeyError::Conflict)
+        match self.apply(&keys, steps, now).await? {
+            Some(_) => Ok(()),
+            None => Err(KeyError::Conflict),
         }
     }
 
@@ -250,15 +251,16 @@ impl KeyManager {
         }
     }
 
-    /// Turns planned steps into stored changes (generating and encrypting new keys) and applies them.
+    /// Turns planned steps into stored changes (generating and encrypting new keys) and applies them. `None`
+    /// when nothing was applied (no steps, or another change got there first).
     async fn apply(
         &self,
         keys: &[StoredKey],
         steps: Vec<Step>,
         now: Timestamp,
-    ) -> Result<bool, KeyError> {
+    ) -> Result<Option<KeyReport>, KeyError> {
         if steps.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
         let mut changes = Vec::with_capacity(steps.len());
         for step in steps {
@@ -276,13 +278,13 @@ impl KeyManager {
                 Step::Remove { kid } => KeyChange::Remove { kid },
             });
         }
-        let applied = self.store.apply_key_changes(&changes).await?;
-        if applied {
-            for c in &changes {
-                log_change(c, keys);
-            }
+        if !self.store.apply_key_changes(&changes).await? {
+            return Ok(None);
         }
-        Ok(applied)
+        for c in &changes {
+            log_change(c, keys);
+        }
+        Ok(Some(report::summarize(&changes, keys)))
     }
 
     fn new_key(

@@ -4,16 +4,19 @@
 //! `postgres://user@host:5432/db`. Driver options in the URL keep working; on top of them every SQLite
 //! connection gets WAL journaling, enforced foreign keys (the schema relies on `ON DELETE CASCADE`), the
 //! configured busy timeout and `synchronous = NORMAL` (durable with WAL, without an fsync per commit).
+//!
+//! The pool's state ([`PoolStats`]) is read from its own counters, for `/metrics`.
 
 use std::fmt;
 use std::time::Duration;
 
 use charter_core::StoreError;
+use charter_core::store::{PoolStats, PoolUsage};
 use charter_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::error::db_err;
@@ -197,6 +200,29 @@ impl SeaStore {
             })
             .await
             .map_err(db_err)
+    }
+}
+
+impl PoolStats for SeaStore {
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        // Matching the variant first: sea-orm's pool getters panic on the other backend.
+        match &self.db.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                Some(usage(self.db.get_postgres_connection_pool()))
+            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                Some(usage(self.db.get_sqlite_connection_pool()))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn usage<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolUsage {
+    PoolUsage {
+        open: pool.size(),
+        idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        max: pool.options().get_max_connections(),
     }
 }
 

@@ -20,7 +20,7 @@ const ALPHABET: &str = "BCDFGHJKLMNPQRSTVWXZ";
 mod errors;
 mod pages;
 
-fn browser() -> Client {
+pub(crate) fn browser() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -33,7 +33,7 @@ fn location(res: &Response) -> String {
 }
 
 /// A public device client (a TV app, a CLI) allowed to refresh.
-async fn tv(app: &TestApp) -> String {
+pub(crate) async fn tv(app: &TestApp) -> String {
     app.register_client(ClientRequest {
         client_name: Some("Living Room TV".into()),
         grant_types: Some(vec![DEVICE_GRANT.into(), "refresh_token".into()]),
@@ -59,7 +59,7 @@ async fn start(app: &TestApp, client_id: &str, scope: &str) -> Response {
 }
 
 /// Starts a device authorization and returns the response body.
-async fn codes(app: &TestApp, client_id: &str, scope: &str) -> Value {
+pub(crate) async fn codes(app: &TestApp, client_id: &str, scope: &str) -> Value {
     let res = start(app, client_id, scope).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
@@ -108,7 +108,13 @@ async fn enter(app: &TestApp, b: &Client, typed: &str) -> Response {
 
 /// Enters `typed`, signs in as `user` if asked, and answers the consent page with `decision`. Returns the
 /// final page.
-async fn approve(app: &TestApp, b: &Client, typed: &str, user: &str, decision: &str) -> Response {
+pub(crate) async fn approve(
+    app: &TestApp,
+    b: &Client,
+    typed: &str,
+    user: &str,
+    decision: &str,
+) -> Response {
     let res = enter(app, b, typed).await;
     assert_eq!(res.status(), 303, "a valid code goes on to consent");
     assert!(location(&res).starts_with("/device/consent?user_code="));

@@ -6,7 +6,9 @@
 //!   free attempts every further one must wait (429 with `Retry-After`), the right code included.
 //! - The consent step always asks, whatever the client's `skip_consent` or a remembered consent: the user must
 //!   see the code and confirm it is the one their device shows (RFC 8628 §5.4, remote phishing). Allowing
-//!   remembers the consent like the code flow does, so the account page lists the device and can revoke it.
+//!   remembers the consent like the code flow does, so the account page lists the device and can revoke it,
+//!   and audits it like the code flow's consent page: `consent_granted` with `via: "device"`; a denial is
+//!   logged, not audited, as on that page.
 //! - The decision is one conditional update: a code is approved or denied once, and only while it is pending.
 
 use actix_web::http::StatusCode;
@@ -179,6 +181,13 @@ pub async fn decide(
     }
     remember_consent(&state, me, &auth).await?;
     tracing::info!(client_id = %auth.client_id, sub = %me.user.sub, "device approved");
+    let event = crate::audit::event(&state, charter_core::audit::AuditKind::ConsentGranted)
+        .actor(me.user.sub.as_str())
+        .user(me.user.sub.as_str())
+        .client(auth.client_id.as_str())
+        .detail("scope", auth.scope.to_string())
+        .detail("via", "device");
+    crate::audit::record(&state, &req, event).await;
     Ok(message(
         &state,
         &browser,

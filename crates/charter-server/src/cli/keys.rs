@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use charter_core::random::SystemTokenGenerator;
 use charter_keys::manager::KeyManager;
+use charter_keys::report::KeyReport;
 use charter_keys::{Kek, SigningAlg};
 use clap::Subcommand;
 
 use super::Context;
 use super::output::{self, Failure};
+use crate::keys::{Trigger, rotation_event, withdrawal_event};
 use crate::secrets;
 use crate::settings::KekSource;
 use crate::startup::{Deps, key_manager};
@@ -30,7 +32,11 @@ pub enum KeysCommand {
     },
     /// Withdraw a compromised key at once: out of the JWKS, its tokens refused; an active key is replaced by
     /// the next one immediately.
-    Revoke { kid: String },
+    Revoke {
+        /// The key's `kid` (a JWK thumbprint: it may start with `-`, so it is taken as a value, not a flag).
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
     /// Re-encrypt every private key under a new key-encryption key, read (base64) from standard input.
     Rewrap {
         /// Read the new key-encryption key from the first line of standard input.
@@ -51,6 +57,22 @@ async fn manager(ctx: &Context) -> Result<KeyManager, Failure> {
         .map_err(Failure::runtime)
 }
 
+/// The audit events of what this process changed: the same events the server's key task writes
+/// ([`crate::keys::rotation_event`]), with actor `cli`.
+async fn record(ctx: &Context, report: &KeyReport, trigger: Trigger, force: bool) {
+    let at = ctx.now();
+    for rotation in &report.rotations {
+        let mut event = rotation_event(rotation, trigger, at);
+        if trigger == Trigger::Manual {
+            event = event.detail("force", force);
+        }
+        super::audit::record(ctx, event).await;
+    }
+    for w in &report.withdrawn {
+        super::audit::record(ctx, withdrawal_event(w, at)).await;
+    }
+}
+
 pub async fn run(ctx: &Context, cmd: KeysCommand) -> Result<(), Failure> {
     let manager = manager(ctx).await?;
     match cmd {
@@ -61,14 +83,19 @@ pub async fn run(ctx: &Context, cmd: KeysCommand) -> Result<(), Failure> {
                 None => ctx.settings.keys.algorithms.clone(),
             };
             for alg in algs {
-                manager.rotate(alg, force).await.map_err(Failure::runtime)?;
-                let event = super::audit::event(ctx, charter_core::audit::AuditKind::KeyRotated)
-                    .detail("alg", alg.as_str())
-                    .detail("force", force);
-                super::audit::record(ctx, event).await;
+                let report = manager.rotate(alg, force).await.map_err(Failure::runtime)?;
+                if report.rotations.is_empty() {
+                    eprintln!(
+                        "no {alg} key was published yet, so none could take over; one has been generated: \
+                         rotate again once it has been published for keys.prepublish"
+                    );
+                }
+                record(ctx, &report, Trigger::Manual, force).await;
             }
-            // A rotation consumes the next key; make its successor now rather than at the next maintenance.
-            manager.maintain().await.map_err(Failure::runtime)?;
+            // A rotation consumes the next key; make its successor now rather than at the next maintenance
+            // (which, if one was due anyway, this process then makes and records too).
+            let report = manager.maintain().await.map_err(Failure::runtime)?;
+            record(ctx, &report, Trigger::Scheduled, false).await;
         }
         KeysCommand::Revoke { kid } => {
             manager.revoke(&kid).await.map_err(Failure::runtime)?;
@@ -109,4 +136,21 @@ pub async fn run(ctx: &Context, cmd: KeysCommand) -> Result<(), Failure> {
             .collect::<Vec<_>>()
             .join("\n")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::KeysCommand;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn a_kid_starting_with_a_hyphen_is_a_value() {
+        let cli = Cli::try_parse_from(["charter", "keys", "revoke", "-Gq2x"]).unwrap();
+        assert!(
+            matches!(cli.command, Command::Keys(KeysCommand::Revoke { ref kid }) if kid == "-Gq2x"),
+            "{cli:?}"
+        );
+    }
 }

@@ -98,3 +98,51 @@ fn keys_list_rotate_revoke_rewrap() {
         assert_eq!(states(&keys, "EdDSA"), ["active", "next", "retired"]);
     }
 }
+
+/// `keys revoke` writes one `key_revoked` event, as the CLI, naming the key; a refused revoke writes nothing.
+#[test]
+fn keys_revoke_is_audited() {
+    for env in backends() {
+        let keys = json(&charter(&env, &["keys", "rotate", "--json"], None));
+        let kid = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["alg"] == "ES256" && k["state"] == "active")
+            .unwrap()["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let revoked = || {
+            json(&charter(
+                &env,
+                &["audit", "list", "--json", "--kind", "key_revoked"],
+                None,
+            ))
+        };
+        assert_eq!(revoked(), serde_json::json!([]), "nothing before");
+        assert_one_line_error(
+            &charter(&env, &["keys", "revoke", "no-such-kid"], None),
+            "no key",
+        );
+        assert_eq!(revoked(), serde_json::json!([]), "a refusal is not audited");
+
+        json(&charter(&env, &["keys", "revoke", "--json", &kid], None));
+        let trail = revoked();
+        assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
+        let e = &trail[0];
+        assert_eq!(e["kind"], "key_revoked");
+        assert_eq!(e["actor"], "cli");
+        assert_eq!(e["detail"]["kid"], kid.as_str());
+        assert_eq!(
+            (&e["user"], &e["client_id"], &e["ip"]),
+            (&Value::Null, &Value::Null, &Value::Null)
+        );
+
+        assert_one_line_error(
+            &charter(&env, &["keys", "revoke", &kid], None),
+            "already revoked",
+        );
+        assert_eq!(revoked().as_array().unwrap().len(), 1, "written once");
+    }
+}

@@ -92,3 +92,37 @@ async fn a_closed_pool_is_unavailable() {
     let err = clone.ping().await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
+
+/// The pool's state, as `/metrics` reads it: the configured maximum, and a connection in use is not idle.
+async fn pool_usage_follows_the_pool(store: SeaStore) {
+    use charter_core::store::PoolStats;
+    use sea_orm::TransactionTrait;
+
+    let before = store.pool_usage().unwrap();
+    assert_eq!(before.max, 5, "the test database's max_connections");
+    assert!(
+        before.idle <= before.open && before.open <= before.max,
+        "{before:?}"
+    );
+
+    let txn = store.connection().begin().await.unwrap();
+    let busy = store.pool_usage().unwrap();
+    assert!(busy.open >= 1, "{busy:?}");
+    assert!(
+        busy.idle < busy.open,
+        "the connection in use is not idle: {busy:?}"
+    );
+    txn.rollback().await.unwrap();
+    // The driver hands a connection back to the pool on a task of its own: give it a moment.
+    let mut after = store.pool_usage().unwrap();
+    for _ in 0..50 {
+        if after.idle == after.open {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        after = store.pool_usage().unwrap();
+    }
+    assert_eq!(after.idle, after.open, "returned to the pool: {after:?}");
+}
+
+on_both_backends!(pool_usage_follows_the_pool);
