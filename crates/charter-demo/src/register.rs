@@ -29,7 +29,10 @@ pub async fn ensure_client(
 ) -> anyhow::Result<Registration> {
     let store = database::open(settings).await.map_err(|e| anyhow!(e))?;
     let rng = SystemTokenGenerator::new();
-    let pepper = secrets::load_pepper(&settings.pepper, &rng).map_err(|e| anyhow!(e))?;
+    let in_use = secrets::pepper_in_use(&store)
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let pepper = secrets::load_pepper(&settings.pepper, &rng, in_use).map_err(|e| anyhow!(e))?;
     let hasher = SecretHasher::new(pepper);
 
     let mut page = Page::first(200);

@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use charter_core::random::TokenGenerator;
 use charter_core::secret::Pepper;
+use charter_core::store::{Page, Store};
 
 use std::sync::Arc;
 
@@ -27,11 +28,26 @@ pub fn generate_key(rng: &dyn TokenGenerator) -> String {
 }
 
 /// The pepper, reading (or, the first time, creating) the data-directory file when none is configured.
-pub fn load_pepper(source: &PepperSource, rng: &dyn TokenGenerator) -> Result<Pepper, String> {
+/// `data_exists` says whether the database already holds secrets hashed under a pepper ([`pepper_in_use`]):
+/// then a missing file is an error, never a reason to make a new one — a fresh pepper would start the server
+/// and refuse every client secret and refresh token (a restore that forgot the file).
+pub fn load_pepper(
+    source: &PepperSource,
+    rng: &dyn TokenGenerator,
+    data_exists: bool,
+) -> Result<Pepper, String> {
     match source {
         PepperSource::Configured(p) => Ok(p.clone()),
         PepperSource::DataDir(path) => {
             if !path.exists() {
+                if data_exists {
+                    return Err(format!(
+                        "the client-secret pepper file {} is missing, but the database holds clients and \
+                         signing keys created under a pepper; restore the file (see docs/operations.md, \
+                         \"Backup and restore\") or set CHARTER_SECRET_PEPPER",
+                        path.display()
+                    ));
+                }
                 write_new_secret(path, &generate_key(rng))?;
                 tracing::warn!(
                     path = %path.display(),
@@ -44,6 +60,20 @@ pub fn load_pepper(source: &PepperSource, rng: &dyn TokenGenerator) -> Result<Pe
             Pepper::from_base64(&text).map_err(|e| format!("{}: the pepper {e}", path.display()))
         }
     }
+}
+
+/// Whether the database already holds anything hashed under the pepper: its signing keys (written at the
+/// first start) or a client (the CLI can create one before the first start).
+pub async fn pepper_in_use(store: &dyn Store) -> Result<bool, String> {
+    let fail = |e: charter_core::StoreError| format!("cannot read the database: {e}");
+    if !store.list_keys().await.map_err(fail)?.is_empty() {
+        return Ok(true);
+    }
+    Ok(!store
+        .list_clients(&Page::first(1))
+        .await
+        .map_err(fail)?
+        .is_empty())
 }
 
 /// The key-encryption key: configured, or read from (the first time, created in) the data directory.
@@ -115,8 +145,8 @@ mod tests {
         let path = dir.path().join("secret-pepper");
         let rng = SystemTokenGenerator::new();
         let source = PepperSource::DataDir(path.clone());
-        let a = SecretHasher::new(load_pepper(&source, &rng).unwrap());
-        let b = SecretHasher::new(load_pepper(&source, &rng).unwrap());
+        let a = SecretHasher::new(load_pepper(&source, &rng, false).unwrap());
+        let b = SecretHasher::new(load_pepper(&source, &rng, false).unwrap());
         assert!(
             b.verify("x", &a.hash("x")),
             "the second start reads the same pepper"
@@ -134,8 +164,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secret-pepper");
         fs::write(&path, "not base64 !!").unwrap();
-        let err =
-            load_pepper(&PepperSource::DataDir(path), &SystemTokenGenerator::new()).unwrap_err();
+        let err = load_pepper(
+            &PepperSource::DataDir(path),
+            &SystemTokenGenerator::new(),
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("secret-pepper"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_pepper_is_not_replaced_when_data_depends_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret-pepper");
+        let rng = SystemTokenGenerator::new();
+        let err = load_pepper(&PepperSource::DataDir(path.clone()), &rng, true).unwrap_err();
+        assert!(
+            err.contains("missing") && err.contains("CHARTER_SECRET_PEPPER"),
+            "{err}"
+        );
+        assert!(!path.exists(), "no new pepper was written");
+        load_pepper(&PepperSource::DataDir(path.clone()), &rng, false).unwrap();
+        assert!(path.exists(), "a fresh instance gets one");
+        load_pepper(&PepperSource::DataDir(path), &rng, true).expect("an existing file is read");
     }
 }

@@ -197,7 +197,11 @@ impl Context {
     async fn open(settings: Settings, json: bool) -> Result<Self, Failure> {
         let store = database::open(&settings).await.map_err(Failure::runtime)?;
         let rng = SystemTokenGenerator::new();
-        let pepper = secrets::load_pepper(&settings.pepper, &rng).map_err(Failure::runtime)?;
+        let in_use = secrets::pepper_in_use(&store)
+            .await
+            .map_err(Failure::runtime)?;
+        let pepper =
+            secrets::load_pepper(&settings.pepper, &rng, in_use).map_err(Failure::runtime)?;
         Ok(Self {
             store,
             settings,
