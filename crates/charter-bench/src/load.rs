@@ -24,16 +24,45 @@ pub struct Answer {
     pub body: Bytes,
 }
 
+/// An answer with another status than the scenario expected: a typed error, so that a caller (the soak test)
+/// can tell a 5xx from a 4xx from a broken connection.
+#[derive(Debug)]
+pub struct UnexpectedStatus {
+    pub what: String,
+    pub expected: String,
+    pub got: StatusCode,
+    /// The start of the body, for the report.
+    pub body: String,
+}
+
+impl std::fmt::Display for UnexpectedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got {} {}",
+            self.what, self.expected, self.got, self.body
+        )
+    }
+}
+
+impl std::error::Error for UnexpectedStatus {}
+
 impl Answer {
     pub fn expect(self, status: u16, what: &str) -> anyhow::Result<Answer> {
         if self.status.as_u16() == status {
             Ok(self)
         } else {
-            Err(anyhow!(
-                "{what}: expected {status}, got {} {}",
-                self.status,
-                String::from_utf8_lossy(&self.body[..self.body.len().min(300)])
-            ))
+            Err(self.unexpected(what, &status.to_string()).into())
+        }
+    }
+
+    /// The error for this answer when `expected` (a status, or a description such as "a redirect") was wanted.
+    pub fn unexpected(&self, what: &str, expected: &str) -> UnexpectedStatus {
+        UnexpectedStatus {
+            what: what.to_owned(),
+            expected: expected.to_owned(),
+            got: self.status,
+            body: String::from_utf8_lossy(&self.body[..self.body.len().min(300)]).into_owned(),
         }
     }
 
@@ -58,12 +87,22 @@ impl Answer {
     }
 }
 
+/// One request as the soak test accounts for it: the status it got and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exchange {
+    pub status: u16,
+    pub micros: u32,
+}
+
 /// One keep-alive connection, re-opened when the server closes it.
 #[derive(Debug)]
 pub struct Conn {
     addr: SocketAddr,
     host: HeaderValue,
     sender: Option<SendRequest<Full<Bytes>>>,
+    /// Every answered request since the last [`Conn::take_exchanges`], when recording (the soak test counts
+    /// requests and 5xx per answer, not per operation); `None` for the benchmark, which counts operations only.
+    exchanges: Option<Vec<Exchange>>,
 }
 
 impl Conn {
@@ -74,7 +113,24 @@ impl Conn {
             addr,
             host,
             sender: None,
+            exchanges: None,
         }
+    }
+
+    /// A connection that records every answered request (see [`Conn::take_exchanges`]).
+    pub fn recording(addr: SocketAddr) -> Self {
+        Self {
+            exchanges: Some(Vec::new()),
+            ..Self::new(addr)
+        }
+    }
+
+    /// The requests answered since the last call (always empty unless made by [`Conn::recording`]).
+    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
+        self.exchanges
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     async fn connect(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
@@ -113,6 +169,7 @@ impl Conn {
             None => Full::new(Bytes::new()),
         };
         let req = builder.body(body)?;
+        let started = Instant::now();
         let sender = self.connect().await?;
         sender.ready().await?;
         let res = match sender.send_request(req).await {
@@ -124,6 +181,12 @@ impl Conn {
         };
         let (parts, body) = res.into_parts();
         let body = body.collect().await?.to_bytes();
+        if let Some(log) = self.exchanges.as_mut() {
+            log.push(Exchange {
+                status: parts.status.as_u16(),
+                micros: started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32,
+            });
+        }
         Ok(Answer {
             status: parts.status,
             headers: parts.headers,

@@ -9,13 +9,18 @@
 //! Machines are shared and noisy, so each target is judged as a ratio to a floor measured in the same run.
 //! `--smoke` runs everything briefly on the debug build, to check that the harness works (CI does this);
 //! smoke numbers mean nothing.
+//!
+//! `cargo run --release -p charter-bench -- soak` is the soak test ([`soak`]): one Charter under mixed traffic
+//! for 30 minutes, reporting 5xx responses and resident memory over time.
 
+mod duration;
 mod floor;
 mod load;
 mod process;
 mod provision;
 mod report;
 mod scenarios;
+mod soak;
 mod suite;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +44,9 @@ struct Cli {
 enum Cmd {
     /// Every scenario; writes <out>/report.md and <out>/report.json.
     All(Opts),
+    /// One Charter under mixed traffic for a long time: 5xx count and memory over time; writes
+    /// <out>/soak.md and <out>/soak.json, and exits 1 unless the run passed.
+    Soak(soak::SoakOpts),
     /// The floor server (started by `all`; prints `listening ADDR`).
     #[command(hide = true)]
     Floor,
@@ -54,7 +62,7 @@ pub struct Opts {
     #[arg(long)]
     smoke: bool,
     /// Measured time per scenario.
-    #[arg(long, value_parser = humantime_secs, default_value = "10")]
+    #[arg(long, value_parser = duration::parse, default_value = "10")]
     seconds: Duration,
     /// Concurrent connections of the load generator.
     #[arg(long, default_value_t = 32)]
@@ -65,13 +73,6 @@ pub struct Opts {
     /// Where the report goes. Default: <target dir>/bench.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-}
-
-fn humantime_secs(s: &str) -> Result<Duration, String> {
-    s.trim_end_matches('s')
-        .parse::<f64>()
-        .map(Duration::from_secs_f64)
-        .map_err(|e| format!("seconds: {e}"))
 }
 
 impl Opts {
@@ -110,16 +111,20 @@ impl Opts {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Cmd::Floor => floor::serve(),
-        Cmd::All(opts) => tokio::runtime::Builder::new_multi_thread()
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .context("start the runtime")
-            .and_then(|rt| rt.block_on(all(opts))),
+    };
+    let outcome = match cli.command {
+        Cmd::Floor => floor::serve().map(|()| true),
+        Cmd::All(opts) => runtime().and_then(|rt| rt.block_on(all(opts)).map(|()| true)),
+        Cmd::Soak(opts) => runtime().and_then(|rt| rt.block_on(soak::run(opts))),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -27,6 +27,11 @@ impl Server {
         self.child.id()
     }
 
+    /// How the process ended, once it has.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// User + system CPU seconds the process has used so far.
     pub fn cpu_seconds(&self) -> f64 {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())) else {

@@ -1,6 +1,8 @@
-//! Setting Charter up for a run: secrets, users and clients through the `charter` CLI, the 100,000 clients of
-//! the many-clients scenario through the registry service, and the Argon2 cost the sign-in target is judged by.
+//! Setting Charter up for a run: a fresh installation (data directory, secrets, database), users and clients
+//! through the `charter` CLI, the 100,000 clients of the many-clients scenario through the registry service,
+//! and the Argon2 cost the sign-in target is judged by.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,12 +14,133 @@ use charter_core::random::SystemTokenGenerator;
 use charter_core::secret::{Pepper, SecretHasher};
 use charter_registry::metadata::{ClientRequest, RegistrationPolicy};
 use charter_registry::service::register_client;
+use charter_storage::testing::TestDatabase;
 use charter_storage::{ConnectOptions, SeaStore};
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::SecretString;
 
 use crate::process::Charter;
-use crate::scenarios::{ClientCreds, PASSWORD};
+use crate::scenarios::{ClientCreds, PASSWORD, REDIRECT_URI};
+
+/// A fresh Charter installation: a new data directory, generated secrets and, with PostgreSQL, a new database
+/// that is dropped with this value (stop the servers first).
+#[derive(Debug)]
+pub struct Installation {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    pub charter: Charter,
+    pub db_url: String,
+    pub pepper: String,
+    _data: tempfile::TempDir,
+    _pg: Option<TestDatabase>,
+}
+
+/// A new data directory and secrets, and a new database on the PostgreSQL server `postgres` (SQLite in the
+/// data directory without it).
+pub async fn install(
+    bin: &Path,
+    logs: &Path,
+    postgres: Option<&str>,
+) -> anyhow::Result<Installation> {
+    let data = tempfile::tempdir()?;
+    let pepper = random_key()?;
+    let mut env = vec![
+        (
+            "CHARTER_DATA_DIR".to_owned(),
+            data.path().display().to_string(),
+        ),
+        ("CHARTER_SECRET_PEPPER".to_owned(), pepper.clone()),
+        ("CHARTER_KEY_ENCRYPTION_KEY".to_owned(), random_key()?),
+        ("CHARTER_LOG_LEVEL".to_owned(), "warn".to_owned()),
+        // The load comes from one address and a handful of clients: per-address and per-client rate limits
+        // would measure the limiter, not Charter.
+        (
+            "CHARTER_LIMITS__PER_IP_PER_SECOND".to_owned(),
+            "0".to_owned(),
+        ),
+        (
+            "CHARTER_LIMITS__PER_CLIENT_PER_SECOND".to_owned(),
+            "0".to_owned(),
+        ),
+    ];
+    let pg = match postgres {
+        Some(admin) => Some(TestDatabase::postgres_on(admin).await),
+        None => None,
+    };
+    let db_url = match &pg {
+        Some(db) => {
+            env.push(("CHARTER_DATABASE_URL".to_owned(), db.url.clone()));
+            db.url.clone()
+        }
+        None => format!("sqlite://{}/charter.db", data.path().display()),
+    };
+    Ok(Installation {
+        backend: if pg.is_some() { "postgres" } else { "sqlite" },
+        charter: Charter {
+            bin: bin.to_owned(),
+            env,
+            log_dir: logs.to_owned(),
+        },
+        db_url,
+        pepper,
+        _data: data,
+        _pg: pg,
+    })
+}
+
+/// The name of the `i`th provisioned user.
+pub fn username(i: usize) -> String {
+    format!("bench{i}")
+}
+
+/// Creates users `bench0` .. `bench{n-1}` through the CLI, each with the password [`PASSWORD`].
+pub fn users(charter: &Charter, n: usize) -> anyhow::Result<()> {
+    for i in 0..n {
+        let name = username(i);
+        charter.cli(
+            &[
+                "users",
+                "create",
+                "--username",
+                &name,
+                "--email",
+                &format!("{name}@example.com"),
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        )?;
+    }
+    Ok(())
+}
+
+/// A confidential relying party (code + refresh grants, ES256 ID tokens) redirecting to [`REDIRECT_URI`];
+/// `skip_consent` spares its users the consent page.
+pub fn relying_party(
+    charter: &Charter,
+    name: &str,
+    skip_consent: bool,
+) -> anyhow::Result<ClientCreds> {
+    let mut args = vec![
+        "clients",
+        "create",
+        "--name",
+        name,
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        "refresh_token",
+        "--scope",
+        "openid profile email offline_access",
+        "--id-token-signed-response-alg",
+        "ES256",
+    ];
+    if skip_consent {
+        args.push("--skip-consent");
+    }
+    creds(&charter.cli(&args, None)?)
+}
 
 pub fn random_key() -> anyhow::Result<String> {
     let mut key = [0u8; 32];

@@ -33,7 +33,7 @@ impl ClientCreds {
 }
 
 /// The `value` of the hidden input `name` in a page.
-fn hidden_input(html: &str, name: &str) -> Option<String> {
+pub fn hidden_input(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\""))?;
     let start = html[..at].rfind('<')?;
     let end = at + html[at..].find('>')?;
@@ -97,7 +97,13 @@ pub async fn sign_in(conn: &mut Conn, username: &str) -> anyhow::Result<Jar> {
 
 /// The authorization request of the measured relying party.
 pub fn authorize_path(client_id: &str, scope: &str) -> String {
+    authorize_path_with(client_id, scope, &[])
+}
+
+/// The same, with more parameters (`prompt=consent`, ...).
+pub fn authorize_path_with(client_id: &str, scope: &str, extra: &[(&str, &str)]) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(extra)
         .append_pair("response_type", "code")
         .append_pair("client_id", client_id)
         .append_pair("redirect_uri", REDIRECT_URI)
@@ -111,16 +117,16 @@ pub fn authorize_path(client_id: &str, scope: &str) -> String {
 }
 
 /// A signed-in browser's authorize request answered with a code (consent is remembered or skipped).
-async fn code(conn: &mut Conn, path: &str, cookie: &str) -> anyhow::Result<String> {
+pub async fn code(conn: &mut Conn, path: &str, cookie: &str) -> anyhow::Result<String> {
     let answer = conn.get(path, &[("cookie", cookie)]).await?;
     if !matches!(answer.status.as_u16(), 302 | 303) {
-        return Err(anyhow!(
-            "authorize: expected a redirect, got {} {}",
-            answer.status,
-            String::from_utf8_lossy(&answer.body[..answer.body.len().min(200)])
-        ));
+        return Err(answer.unexpected("authorize", "a redirect").into());
     }
-    let location = answer.header("location").context("a Location")?;
+    code_in(answer.header("location").context("a Location")?)
+}
+
+/// The code in the relying party's redirect.
+pub fn code_in(location: &str) -> anyhow::Result<String> {
     let url = url::Url::parse(location)?;
     url.query_pairs()
         .find(|(k, _)| k == "code")
@@ -129,7 +135,7 @@ async fn code(conn: &mut Conn, path: &str, cookie: &str) -> anyhow::Result<Strin
 }
 
 /// Redeems a code; returns the token response.
-async fn redeem(conn: &mut Conn, basic: &str, code: &str) -> anyhow::Result<serde_json::Value> {
+pub async fn redeem(conn: &mut Conn, basic: &str, code: &str) -> anyhow::Result<serde_json::Value> {
     conn.post_form(
         "/token",
         &[("authorization", basic)],
@@ -145,7 +151,7 @@ async fn redeem(conn: &mut Conn, basic: &str, code: &str) -> anyhow::Result<serd
     .json()
 }
 
-fn field(v: &serde_json::Value, name: &str) -> anyhow::Result<String> {
+pub fn field(v: &serde_json::Value, name: &str) -> anyhow::Result<String> {
     v[name]
         .as_str()
         .map(str::to_owned)

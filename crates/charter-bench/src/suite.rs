@@ -7,15 +7,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use charter_storage::testing::TestDatabase;
 
 use crate::load::{Conn, Repeat, Worker, copies, drive};
-use crate::process::{Charter, Server};
-use crate::provision::{api_client, argon2_seconds, bulk_clients, creds, random_key};
+use crate::process::Server;
+use crate::provision::{
+    api_client, argon2_seconds, bulk_clients, install, relying_party, username, users,
+};
 use crate::report::{Report, Row, Target};
 use crate::scenarios::{
-    ClientCredentials, CodeFlow, Login, PASSWORD, REDIRECT_URI, Refresh, authorize_path,
-    first_tokens, login_form, sign_in,
+    ClientCredentials, CodeFlow, Login, Refresh, authorize_path, first_tokens, login_form, sign_in,
 };
 use crate::{Opts, measure};
 
@@ -48,43 +48,9 @@ pub async fn run(
         "sqlite"
     };
     eprintln!("charter on {backend}");
-    let data = tempfile::tempdir()?;
-    let pepper = random_key()?;
-    let mut env = vec![
-        (
-            "CHARTER_DATA_DIR".to_owned(),
-            data.path().display().to_string(),
-        ),
-        ("CHARTER_SECRET_PEPPER".to_owned(), pepper.clone()),
-        ("CHARTER_KEY_ENCRYPTION_KEY".to_owned(), random_key()?),
-        ("CHARTER_LOG_LEVEL".to_owned(), "warn".to_owned()),
-        // The load comes from one address and a handful of clients: per-address and per-client rate limits
-        // would measure the limiter, not Charter.
-        (
-            "CHARTER_LIMITS__PER_IP_PER_SECOND".to_owned(),
-            "0".to_owned(),
-        ),
-        (
-            "CHARTER_LIMITS__PER_CLIENT_PER_SECOND".to_owned(),
-            "0".to_owned(),
-        ),
-    ];
-    let pg = match postgres {
-        Some(admin) => Some(TestDatabase::postgres_on(admin).await),
-        None => None,
-    };
-    let db_url = match &pg {
-        Some(db) => {
-            env.push(("CHARTER_DATABASE_URL".to_owned(), db.url.clone()));
-            db.url.clone()
-        }
-        None => format!("sqlite://{}/charter.db", data.path().display()),
-    };
-    let charter = Charter {
-        bin: bin.to_owned(),
-        env,
-        log_dir: logs.to_owned(),
-    };
+    let installation = install(bin, logs, postgres).await?;
+    let charter = &installation.charter;
+    let (db_url, pepper) = (&installation.db_url, &installation.pepper);
     let c = opts.concurrency();
 
     // Start-up: the first start migrates and generates keys; the second finds an existing database.
@@ -108,41 +74,9 @@ pub async fn run(
     report.figure(backend, "RSS idle", idle, "MiB");
 
     // Provisioning through the CLI, while the server runs (as an operator would).
-    for i in 0..USERS {
-        charter.cli(
-            &[
-                "users",
-                "create",
-                "--username",
-                &format!("bench{i}"),
-                "--email",
-                &format!("bench{i}@example.com"),
-                "--password-stdin",
-            ],
-            Some(PASSWORD),
-        )?;
-    }
-    let api = api_client(&charter, "bench-api")?;
-    let rp = creds(&charter.cli(
-        &[
-            "clients",
-            "create",
-            "--name",
-            "bench-rp",
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--grant-type",
-            "authorization_code",
-            "--grant-type",
-            "refresh_token",
-            "--scope",
-            "openid profile email offline_access",
-            "--skip-consent",
-            "--id-token-signed-response-alg",
-            "ES256",
-        ],
-        None,
-    )?)?;
+    users(charter, USERS)?;
+    let api = api_client(charter, "bench-api")?;
+    let rp = relying_party(charter, "bench-rp", true)?;
 
     let discovery = measure(
         report,
@@ -201,7 +135,7 @@ pub async fn run(
     let mut flows: Vec<Box<dyn Worker>> = Vec::new();
     let mut logins: Vec<Box<dyn Worker>> = Vec::new();
     for i in 0..c {
-        let user = format!("bench{}", i % USERS);
+        let user = username(i % USERS);
         let tokens = first_tokens(&mut conn, &rp, &user, "openid offline_access").await?;
         refreshers.push(Box::new(Refresh {
             basic: rp.basic(),
@@ -283,7 +217,7 @@ pub async fn run(
     for i in 0..login_workers {
         let (jar, csrf) = login_form(&mut conn).await?;
         storm.push(Box::new(Login {
-            username: format!("bench{}", i % USERS),
+            username: username(i % USERS),
             jar,
             csrf,
         }));
@@ -348,7 +282,7 @@ pub async fn run(
     // clients most lookups miss the client cache and read the database).
     let mut few = vec![api.clone()];
     for i in 1..10 {
-        few.push(api_client(&charter, &format!("bench-api-{i}"))?);
+        few.push(api_client(charter, &format!("bench-api-{i}"))?);
     }
     let server = charter.serve(&[], &format!("{backend}-10-clients")).await?;
     let ten = measure(
@@ -364,7 +298,7 @@ pub async fn run(
     let n = opts.many_clients();
     eprintln!("  {backend}: registering {n} clients");
     let started = Instant::now();
-    let mut many = bulk_clients(&db_url, &pepper, n - few.len()).await?;
+    let mut many = bulk_clients(db_url, pepper, n - few.len()).await?;
     report.figure(
         backend,
         &format!(
@@ -472,6 +406,6 @@ pub async fn run(
              issue's 64 MB bound is stated for a million requests — run with a longer --seconds to get there."
         ));
     }
-    drop(pg);
+    drop(installation);
     Ok(())
 }
