@@ -138,8 +138,41 @@ async fn signing_out_everywhere_is_audited(backend: Backend) {
     let alice = app.create_user("alice", PW).await;
     let here = signed_in_browser(&app, "alice", PW).await;
     let there = signed_in_browser(&app, "alice", PW).await;
+    let sids = || async {
+        let sessions = app
+            .key_manager
+            .store
+            .list_sessions(&alice.sub)
+            .await
+            .unwrap();
+        sessions.into_iter().map(|s| s.sid).collect::<Vec<_>>()
+    };
+    let before = sids().await;
+    let lost = signed_in_browser(&app, "alice", PW).await;
+    let lost_sid = sids()
+        .await
+        .into_iter()
+        .find(|sid| !before.contains(sid))
+        .unwrap();
     let csrf = account_csrf(&app, &here).await;
     assert!(of_kind(&app, AuditKind::SessionsEnded).await.is_empty());
+
+    // Ending one other session (the lost device's) is audited on its own, naming it.
+    let res = here
+        .post(app.url(&format!("/account/sessions/{lost_sid}/end")))
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let events = of_kind(&app, AuditKind::SessionsEnded).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].detail["sessions"], 1);
+    assert_eq!(events[0].detail["sid"], lost_sid.as_str());
+    assert_eq!(events[0].actor.as_deref(), Some(alice.sub.as_str()));
+    assert_from(&events[0], &res);
+    let res = lost.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(res.status(), 303, "the lost device is signed out");
 
     let res = here
         .post(app.url("/account/sign-out-everywhere"))
@@ -149,7 +182,7 @@ async fn signing_out_everywhere_is_audited(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let events = of_kind(&app, AuditKind::SessionsEnded).await;
-    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events.len(), 2, "{events:?}");
     let e = &events[0];
     assert_eq!(e.actor.as_deref(), Some(alice.sub.as_str()));
     assert_eq!(e.user.as_deref(), Some(alice.sub.as_str()));

@@ -198,6 +198,16 @@ pub async fn end_session(
     )
     .await?;
     tracing::info!(sub = %me.user.sub, messages = ended.messages, "session ended from the account page");
+    if ended.sessions > 0 {
+        // Signing another device out is a security decision of the user's ("that is not me"): on the trail.
+        let event = crate::audit::event(&state, charter_core::audit::AuditKind::SessionsEnded)
+            .actor(me.user.sub.as_str())
+            .user(me.user.sub.as_str())
+            .detail("sessions", ended.sessions)
+            .detail("sid", sid.as_str())
+            .detail("via", "account_page");
+        crate::audit::record(&state, &req, event).await;
+    }
     if *sid == me.session.sid {
         let mut res = see_other("/login");
         let _ = res.add_cookie(&removal(&state, session_cookie_name(&state)));
