@@ -144,11 +144,6 @@ fn invalid_values_name_their_key() {
             "database.max_connections",
         ),
         (
-            "CHARTER_DATABASE__MAX_CONNECTIONS",
-            "0",
-            "database.max_connections",
-        ),
-        (
             "CHARTER_DATABASE__CONNECT_TIMEOUT",
             "soon",
             "database.connect_timeout",
@@ -336,4 +331,28 @@ fn admin_listen_is_optional_and_names_its_key() {
     )
     .unwrap();
     assert_eq!(s.admin_listen, Some("127.0.0.1:0".parse().unwrap()));
+}
+
+#[test]
+fn the_pool_size_defaults_by_backend() {
+    let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let size = |url: &str, configured: Option<&str>| {
+        let mut vars = vec![
+            ("CHARTER_DATABASE_URL", url),
+            ("CHARTER_SECRET_PEPPER", key),
+            ("CHARTER_KEY_ENCRYPTION_KEY", key),
+        ];
+        if let Some(n) = configured {
+            vars.push(("CHARTER_DATABASE__MAX_CONNECTIONS", n));
+        }
+        Settings::load_from(None, env(&vars))
+            .unwrap()
+            .database
+            .max_connections
+    };
+    assert_eq!(size("sqlite:///tmp/charter-test.db", None), 4);
+    assert_eq!(size("postgres://db.internal/charter", None), 16);
+    assert_eq!(size("sqlite:///tmp/charter-test.db", Some("0")), 4);
+    assert_eq!(size("sqlite:///tmp/charter-test.db", Some("9")), 9);
+    assert_eq!(size("postgres://db.internal/charter", Some("40")), 40);
 }
