@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::users::{find, parse_sub};
-use super::{Admin, AdminError, json, json_object};
+use super::{Admin, AdminError, json, json_object, json_request};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -102,8 +102,7 @@ pub async fn set_password(
     body: web::Bytes,
 ) -> Result<HttpResponse, AdminError> {
     let user = find(&state, &path).await?;
-    let req: SetPassword = serde_json::from_value(serde_json::Value::Object(json_object(&body)?))
-        .map_err(|e| AdminError::Invalid("invalid_request", e.to_string()))?;
+    let req: SetPassword = json_request(&body)?;
     let reset = accounts::reset_password(
         state.store.as_ref(),
         state.rng.as_ref(),

@@ -18,7 +18,7 @@ use charter_registry::{
 };
 use serde::Deserialize;
 
-use super::{Admin, AdminError, PageQuery, Paged, json, json_object};
+use super::{Admin, AdminError, PageQuery, Paged, json, json_object, json_request};
 use crate::state::AppState;
 
 fn parse_id(raw: &str) -> Result<ClientId, AdminError> {
@@ -288,8 +288,7 @@ pub async fn rotate(
     let req: RotateRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RotateRequest::default()
     } else {
-        serde_json::from_value(serde_json::Value::Object(json_object(&body)?))
-            .map_err(|e| AdminError::Invalid("invalid_request", e.to_string()))?
+        json_request(&body)?
     };
     let keep = Some(Duration::from_secs(req.keep_old_for_secs)).filter(|d| !d.is_zero());
     let secret = rotate_secret(

@@ -303,6 +303,12 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Va
     }
 }
 
+/// A JSON request body as a typed request (after [`json_object`]), or `invalid_request` naming what is wrong.
+pub fn json_request<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+    serde_json::from_value(serde_json::Value::Object(json_object(body)?))
+        .map_err(|e| AdminError::Invalid("invalid_request", e.to_string()))
+}
+
 /// Registers every admin route and lists them in [`ROUTES`]: one table, so the two cannot drift apart.
 macro_rules! routes {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {

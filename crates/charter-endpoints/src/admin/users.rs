@@ -19,7 +19,7 @@ use charter_core::user::{Profile, User};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::{Admin, AdminError, PageQuery, Paged, json, json_object, no_content};
+use super::{Admin, AdminError, PageQuery, Paged, json, json_request, no_content};
 use crate::state::AppState;
 
 pub(super) fn parse_sub(raw: &str) -> Result<Subject, AdminError> {
@@ -75,8 +75,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AdminError> {
-    let req: CreateUser = serde_json::from_value(serde_json::Value::Object(json_object(&body)?))
-        .map_err(|e| AdminError::Invalid("invalid_request", e.to_string()))?;
+    let req: CreateUser = json_request(&body)?;
     let user = create_account(
         state.store.as_ref(),
         state.rng.as_ref(),
